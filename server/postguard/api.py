@@ -1,0 +1,74 @@
+"""The HTTP API: validate the request, call the checker, serialise the answer. Nothing else."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .errors import APIError
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+SITE_MAX_CHARS = 40
+
+
+def _state():
+    return current_app.extensions["postguard"]
+
+
+@bp.get("/health")
+def health():
+    state = _state()
+    if state.checker is None:
+        raise APIError(f"no model is loaded: {state.reason}", 503)
+    return jsonify(status="ok", model=state.checker.model.info)
+
+
+@bp.get("/policy")
+def policy():
+    return jsonify(_state().policy.to_dict())
+
+
+@bp.post("/check")
+def check():
+    state = _state()
+    body = _json_object()
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise APIError("'text' must be a non-empty string")
+    limit = current_app.config["MAX_TEXT_CHARS"]
+    if len(text) > limit:
+        raise APIError(f"text exceeds this server's limit of {limit:,} characters", 413)
+    if _has_lone_surrogate(text):
+        raise APIError("'text' contains invalid Unicode (an unpaired surrogate)")
+    site = body.get("site")
+    if site is not None and (not isinstance(site, str) or len(site) > SITE_MAX_CHARS):
+        raise APIError(f"'site' must be a string of at most {SITE_MAX_CHARS} characters, like \"linkedin\"")
+    if state.checker is None:
+        raise APIError(f"no model is loaded: {state.reason}", 503)
+    return jsonify(state.checker.check(text).to_dict())
+
+
+def _json_object() -> dict:
+    """The request body as a JSON object, or the matching 415/400 error."""
+    if request.mimetype != "application/json":
+        raise APIError("send the body as JSON with 'Content-Type: application/json'", 415)
+    raw = request.get_data(cache=False)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise APIError("the body is not valid UTF-8") from None
+    except ValueError as exc:
+        raise APIError(f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    if not isinstance(body, dict):
+        raise APIError("the body must be a JSON object like {\"text\": \"...\"}")
+    return body
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -1,0 +1,106 @@
+"""Saving and loading a trained model together with its model card.
+
+joblib files are pickles, and unpickling runs code: a model is loaded only when the sha256 on
+its card matches the file and it was made with this scikit-learn version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import sklearn
+
+from .classifier import Classifier
+
+CARD_SUFFIX = ".card.json"
+
+
+class ModelError(RuntimeError):
+    """No usable model at a path; the message names the path and the command that makes one."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded classifier and the card it was published with."""
+
+    classifier: Classifier
+    card: dict
+
+    @property
+    def info(self) -> dict:
+        """What clients are told about the model."""
+        return {"version": self.card["version"], "trained_at": self.card["trained_at"]}
+
+
+def card_path(artifact: str | Path) -> Path:
+    """The model card lives next to the artifact: `postguard.joblib` → `postguard.card.json`."""
+    artifact = Path(artifact)
+    return artifact.with_name(artifact.stem + CARD_SUFFIX)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_card(artifact: str | Path) -> dict | None:
+    """The model card of an artifact, or None when there is none or it is unreadable."""
+    try:
+        return json.loads(card_path(artifact).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save_model(classifier: Classifier, card: dict, artifact: str | Path) -> dict:
+    """Publish a model atomically: write both files aside, then rename them into place.
+
+    The artifact is renamed before the card: a reader that comes between the two sees a
+    sha256 mismatch and keeps its current model instead of loading a half-published one.
+    """
+    artifact = Path(artifact)
+    artifact.parent.mkdir(parents=True, exist_ok=True)
+    model_tmp = _temp_path(artifact)
+    joblib.dump(classifier, model_tmp, compress=3)
+    card = {**card, "sha256": file_sha256(model_tmp), "artifact": artifact.name}
+    card_tmp = _temp_path(card_path(artifact))
+    card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(model_tmp, artifact)
+    os.replace(card_tmp, card_path(artifact))
+    return card
+
+
+def load_model(artifact: str | Path) -> Model:
+    """Load a model after checking its card; raise ModelError saying what is wrong and the fix."""
+    artifact = Path(artifact)
+    fix = "run `python train_classifier.py` (or start `postguard serve`, which trains one)"
+    if not artifact.is_file():
+        raise ModelError(f"no model at {artifact}; {fix}")
+    card = read_card(artifact)
+    if card is None:
+        raise ModelError(f"no readable model card at {card_path(artifact)}; {fix}")
+    if card.get("sklearn_version") != sklearn.__version__:
+        raise ModelError(
+            f"model {artifact} was made with scikit-learn {card.get('sklearn_version')}, "
+            f"this is {sklearn.__version__}; {fix}"
+        )
+    if card.get("sha256") != file_sha256(artifact):
+        raise ModelError(f"model {artifact} does not match the sha256 on its card; {fix}")
+    classifier = joblib.load(artifact)
+    if not isinstance(classifier, Classifier):
+        raise ModelError(f"{artifact} does not hold a Postguard classifier; {fix}")
+    return Model(classifier=classifier, card=card)
+
+
+def _temp_path(target: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    return Path(name)

@@ -1,0 +1,224 @@
+"""The check itself: from a post's text to findings an employee can act on.
+
+normalise → split into sentences with offsets → score → threshold → listed terms → merge
+(higher score wins) → explain → UTF-16 offsets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .artifact import Model
+from .policy import ListedTerm, Policy, Topic
+from .text import Sentence, detect_language, normalise, split_sentences, utf16_span
+
+EVIDENCE_TERMS = 3
+_LISTED_NOTE = {
+    "de": "„{term}“ steht auf der Liste deines Kommunikationsteams.",
+    "en": "“{term}” is on your comms team's list.",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One risky passage: which topic, where (UTF-16 units), why, and what to do instead."""
+
+    topic: str
+    title: str
+    score: float
+    offset: int
+    length: int
+    evidence: tuple[str, ...]
+    message: str
+    guideline: str
+    speakers: str
+    alternative: str
+    contact: dict
+    source: str  # "model" or "listed" (a term comms listed in the policy)
+
+    def to_dict(self) -> dict:
+        return {
+            "topic": self.topic,
+            "title": self.title,
+            "score": self.score,
+            "offset": self.offset,
+            "length": self.length,
+            "evidence": list(self.evidence),
+            "message": self.message,
+            "guideline": self.guideline,
+            "speakers": self.speakers,
+            "alternative": self.alternative,
+            "contact": dict(self.contact),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The answer to one check: the findings (sorted, never overlapping) and the language."""
+
+    findings: tuple[Finding, ...]
+    lang: str
+    model: dict
+
+    @property
+    def verdict(self) -> str:
+        return "warn" if self.findings else "ok"
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "findings": [finding.to_dict() for finding in self.findings],
+            "lang": self.lang,
+            "model": dict(self.model),
+        }
+
+
+@dataclass
+class _Hit:
+    """A topic found in a run of sentences, before it is explained (Python indices)."""
+
+    topic: str
+    score: float
+    start: int
+    end: int
+    index: int  # of the last sentence in the run
+    sentences: list[str] = field(default_factory=list)  # normalised, for the explanation
+    listed: str | None = None  # the listed term, when comms' list found it
+
+
+class Checker:
+    """Checks posts against a policy with a trained model."""
+
+    def __init__(self, model: Model, policy: Policy):
+        self.model = model
+        self.policy = policy
+        self._listed = _compile_listed_terms(policy)
+
+    def check(self, text: str, today: dt.date | None = None) -> CheckResult:
+        """Find the sentences of `text` that touch a taboo topic and explain each."""
+        today = today or dt.date.today()
+        lang = detect_language(text, self.policy.default_language)
+        sentences = split_sentences(text)
+        normalised = [normalise(sentence.text) for sentence in sentences]
+        hits = self._scored(sentences, normalised) + self._listed_hits(sentences, normalised, today)
+        merged = _merge(hits)
+        findings = tuple(self._explain(text, hit, lang) for hit in merged)
+        return CheckResult(findings=findings, lang=lang, model=self.model.info)
+
+    def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
+        classifier = self.model.classifier
+        probabilities = classifier.probabilities(normalised)
+        hits = []
+        for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, probabilities)):
+            best = None
+            for column, label in enumerate(classifier.labels):
+                if label not in classifier.thresholds or label not in self.policy.topic_ids:
+                    continue
+                threshold = _effective_threshold(
+                    classifier.thresholds[label], self.policy.topic(label).sensitivity
+                )
+                if row[column] >= threshold and (best is None or row[column] > best.score):
+                    best = _Hit(
+                        label, float(row[column]), sentence.start, sentence.end, index, [norm]
+                    )
+            if best:
+                hits.append(best)
+        return hits
+
+    def _listed_hits(self, sentences, normalised, today: dt.date) -> list[_Hit]:
+        hits = []
+        for topic_id, term, pattern in self._listed:
+            if not term.active(today):
+                continue
+            for index, (sentence, norm) in enumerate(zip(sentences, normalised)):
+                if pattern.search(norm):
+                    hits.append(
+                        _Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], term.term)
+                    )
+        return hits
+
+    def _explain(self, text: str, hit: _Hit, lang: str) -> Finding:
+        topic: Topic = self.policy.topic(hit.topic)
+        message = topic.message[lang]
+        if hit.listed:
+            evidence = (hit.listed,)
+            message = f"{message} {_LISTED_NOTE[lang].format(term=hit.listed)}"
+        else:
+            evidence = self._evidence(text[hit.start : hit.end], hit)
+        offset, length = utf16_span(text, hit.start, hit.end)
+        return Finding(
+            topic=topic.id,
+            title=topic.title[lang],
+            score=round(hit.score, 4),
+            offset=offset,
+            length=length,
+            evidence=evidence,
+            message=message,
+            guideline=topic.guideline[lang],
+            speakers=topic.speakers[lang],
+            alternative=topic.alternative[lang],
+            contact=topic.contact.to_dict(lang),
+            source="listed" if hit.listed else "model",
+        )
+
+    def _evidence(self, original: str, hit: _Hit) -> tuple[str, ...]:
+        """The strongest words, spelled as the author wrote them where that can be traced."""
+        strongest: dict[str, float] = {}
+        for norm in hit.sentences:
+            for item in self.model.classifier.explain(norm, hit.topic, EVIDENCE_TERMS):
+                strongest[item.term] = max(strongest.get(item.term, 0.0), item.weight)
+        ranked = sorted(strongest, key=strongest.get, reverse=True)[:EVIDENCE_TERMS]
+        spelled = _original_spellings(original)
+        return tuple(spelled.get(term, term) for term in ranked)
+
+
+def _effective_threshold(threshold: float, sensitivity: float) -> float:
+    """Sensitivity 2 halves the score a topic must reach; 0.5 doubles it (within 0.05–0.99)."""
+    return min(0.99, max(0.05, threshold / sensitivity))
+
+
+def _merge(hits: list[_Hit]) -> list[_Hit]:
+    """Sort by position; join neighbouring sentences of one topic; on overlap the higher score wins."""
+    merged: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.score)):
+        previous = merged[-1] if merged else None
+        if previous and hit.start < previous.end:  # same sentence: keep the stronger
+            if hit.score > previous.score:
+                merged[-1] = hit
+            continue
+        if (
+            previous
+            and previous.topic == hit.topic
+            and hit.index == previous.index + 1
+            and not (previous.listed or hit.listed)
+        ):
+            previous.end, previous.index = hit.end, hit.index
+            previous.score = max(previous.score, hit.score)
+            previous.sentences.extend(hit.sentences)
+            continue
+        merged.append(hit)
+    return merged
+
+
+def _original_spellings(original: str) -> dict[str, str]:
+    """Map each normalised word of a passage to the way it is written there."""
+    spellings = {}
+    for chunk in original.split():
+        word = re.sub(r"^[^\w]+|[^\w]+$", "", chunk)
+        if word:
+            spellings.setdefault(normalise(word), word)
+    return spellings
+
+
+def _compile_listed_terms(policy: Policy) -> list[tuple[str, ListedTerm, re.Pattern]]:
+    """Patterns over normalised text: any case, evasions undone, inflected endings allowed."""
+    compiled = []
+    for topic in policy.topics:
+        for term in topic.terms:
+            parts = [re.escape(part) for part in normalise(term.term).split()]
+            body = r"[\s\-]*".join(parts)
+            compiled.append((topic.id, term, re.compile(rf"(?<!\w){body}\w{{0,3}}(?!\w)")))
+    return compiled

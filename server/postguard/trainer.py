@@ -1,0 +1,146 @@
+"""The training command comms runs: read the material, train, report, gate, publish."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import sklearn
+
+from .artifact import read_card, save_model
+from .examples import ExamplesError, base_corpus_sha256, load_base_corpus, load_examples
+from .paths import EXAMPLES_NAME, POLICY_NAME, default_model_dir
+from .policy import PolicyError, load_policy
+from .report import format_quality
+from .training import model_card, train
+
+# The quality gate: a new model may not lose more than this on the company's own examples.
+GATE_MAX_F1_DROP = 0.05
+GATE_MAX_FALSE_ALARM_RISE = 0.02
+
+
+class GateRefused(RuntimeError):
+    """The new model is clearly worse than the published one; the message says by how much."""
+
+
+@dataclass(frozen=True)
+class Material:
+    """The files a model is made from, with their hashes."""
+
+    examples: Path
+    policy: Path
+    base: bool
+
+    def sources(self) -> dict[str, str]:
+        sources = {
+            "examples": _sha256(self.examples),
+            "policy": _sha256(self.policy),
+        }
+        if self.base:
+            sources["base_corpus"] = base_corpus_sha256()
+        return sources
+
+
+def build_parser() -> argparse.ArgumentParser:
+    folder = default_model_dir()
+    parser = argparse.ArgumentParser(
+        prog="train_classifier.py",
+        description="Train Postguard's classifier from the company's examples and policy, "
+        "print its quality and publish it with its model card.",
+    )
+    parser.add_argument("--examples", type=Path, default=folder / EXAMPLES_NAME,
+                        help="CSV with columns text,topic (default: %(default)s)")
+    parser.add_argument("--policy", type=Path, default=folder / POLICY_NAME,
+                        help="policy TOML with the topics (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write the model (default: postguard.joblib beside the policy)")
+    parser.add_argument("--no-base", action="store_true",
+                        help="train on the company's examples only, without the built-in base corpus")
+    parser.add_argument("--force", action="store_true",
+                        help="publish even when the quality gate finds the new model clearly worse")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the training command; bad input is one line on stderr and exit status 2."""
+    args = build_parser().parse_args(argv)
+    out = args.out or args.policy.parent / "postguard.joblib"
+    material = Material(examples=args.examples, policy=args.policy, base=not args.no_base)
+    try:
+        card, quality = train_and_publish(material, out, force=args.force, log=print)
+    except (PolicyError, ExamplesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except GateRefused as exc:
+        print(f"not published: {exc} Use --force to publish anyway.", file=sys.stderr)
+        return 1
+    print(format_quality(quality))
+    print(f"\nPublished model {card['version']} to {out}")
+    return 0
+
+
+def train_and_publish(material: Material, out: Path, force: bool = False, log=print):
+    """Train from the material, pass the quality gate unless forced, and publish atomically."""
+    policy = load_policy(material.policy)
+    examples = load_examples(material.examples, policy.topic_ids)
+    if material.base:
+        examples = examples + load_base_corpus(policy.topic_ids)
+    log(f"Training on {len(examples):,} examples ({'with' if material.base else 'without'} "
+        f"the base corpus), {len(policy.topics)} topics ...")
+    result = train(examples, policy)
+    if not force:
+        check_gate(read_card(out), result.quality)
+    card = model_card(result.quality, material.sources(), material.base)
+    return save_model(result.classifier, card, out), result.quality
+
+
+def check_gate(previous_card: dict | None, quality: dict) -> None:
+    """Refuse a model that is clearly worse on the company's examples than the published one."""
+    before = (previous_card or {}).get("quality", {}).get("company")
+    after = quality.get("company")
+    if not before or not after:
+        return
+    f1_drop = before["macro_f1"] - after["macro_f1"]
+    alarm_rise = (after["false_alarm_rate"] or 0) - (before["false_alarm_rate"] or 0)
+    if f1_drop > GATE_MAX_F1_DROP:
+        raise GateRefused(
+            f"macro F1 on the company's examples fell from {before['macro_f1']:.2f} "
+            f"to {after['macro_f1']:.2f}."
+        )
+    if alarm_rise > GATE_MAX_FALSE_ALARM_RISE:
+        raise GateRefused(
+            f"the false-alarm rate on the company's harmless examples rose from "
+            f"{before['false_alarm_rate']:.1%} to {after['false_alarm_rate']:.1%}."
+        )
+
+
+def stale_reason(artifact: Path, material: Material) -> str | None:
+    """Why the model at `artifact` must be (re)trained from `material`, or None if it is current."""
+    card = read_card(artifact)
+    if not artifact.is_file() or card is None:
+        return f"no model at {artifact} yet"
+    if card.get("sklearn_version") != sklearn.__version__:
+        return f"the model was made with scikit-learn {card.get('sklearn_version')}"
+    for name, digest in material.sources().items():
+        if card.get(f"{name}_sha256") != digest:
+            return f"the model was made from other {name.replace('_', ' ')}"
+    return None
+
+
+def ensure_model(artifact: Path, material: Material, log=print) -> None:
+    """Train and publish the model first when it is missing or made from other material."""
+    reason = stale_reason(artifact, material)
+    if reason:
+        log(f"Training the model first: {reason}.")
+        card, _ = train_and_publish(material, artifact, force=True, log=log)
+        log(f"Model {card['version']} ready.")
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ExamplesError(f"cannot read {path}: {exc.strerror or exc}") from None

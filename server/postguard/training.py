@@ -1,0 +1,168 @@
+"""Training: fit the classifier on examples, choose per-topic thresholds on cross-validation
+and measure the quality comms sees in the report. No files and no printing here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import sklearn
+from sklearn.model_selection import StratifiedKFold
+
+from .classifier import Classifier, build_pipeline
+from .examples import Example, count_topics
+from .policy import HARMLESS, Policy
+from .text import normalise, split_sentences
+
+# Share of harmless posts each topic may flag on cross-validation when thresholds are chosen.
+FALSE_ALARM_TARGET_PER_TOPIC = 0.004
+# No topic warns below this probability, however quiet it is on harmless posts.
+THRESHOLD_FLOOR = 0.35
+THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.96, 0.01), 2)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A fitted classifier and what cross-validation measured about it."""
+
+    classifier: Classifier
+    quality: dict
+
+
+def train(
+    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0
+) -> TrainingResult:
+    """Cross-validate to choose thresholds and measure quality, then fit on all examples."""
+    labels = np.array([example.topic for example in examples])
+    if len(set(labels)) < 2 or HARMLESS not in labels:
+        raise ValueError("training needs harmless ('ok') examples and at least one topic")
+    out_of_fold, classes = cross_validated_scores(examples, folds, seed)
+    thresholds = choose_thresholds(out_of_fold, classes, labels, policy.topic_ids)
+    pipeline = build_pipeline().fit([normalise(e.text) for e in examples], labels)
+    classifier = Classifier(pipeline=pipeline, thresholds=thresholds)
+    company = np.array([example.source == "company" for example in examples])
+    quality = {
+        "all": measure(out_of_fold, classes, labels, thresholds),
+        "company": measure(out_of_fold[company], classes, labels[company], thresholds)
+        if company.any()
+        else None,
+        "folds": folds,
+        "examples": count_topics(examples),
+        "thresholds": thresholds,
+    }
+    return TrainingResult(classifier=classifier, quality=quality)
+
+
+def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
+    """Score posts as the check does: the highest probability of any sentence, per label."""
+    sentences, owners = [], []
+    for index, text in enumerate(texts):
+        parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
+        sentences.extend(parts)
+        owners.extend([index] * len(parts))
+    probabilities = classifier_pipeline.predict_proba(sentences)
+    scores = np.zeros((len(texts), len(classes)))
+    np.maximum.at(scores, np.array(owners), probabilities)
+    return scores
+
+
+def cross_validated_scores(
+    examples: list[Example], folds: int, seed: int
+) -> tuple[np.ndarray, list[str]]:
+    """Out-of-fold post scores from stratified k-fold cross-validation."""
+    labels = np.array([example.topic for example in examples])
+    texts = [example.text for example in examples]
+    classes = sorted(set(labels))
+    smallest = min(count_topics(examples).values())
+    splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
+    scores = np.zeros((len(examples), len(classes)))
+    for train_index, test_index in splitter.split(texts, labels):
+        pipeline = build_pipeline().fit([normalise(texts[i]) for i in train_index], labels[train_index])
+        fold_scores = post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
+        scores[np.ix_(test_index, [classes.index(c) for c in pipeline.classes_])] = fold_scores
+    return scores, classes
+
+
+def choose_thresholds(
+    scores: np.ndarray, classes: list[str], labels: np.ndarray, topic_ids: tuple[str, ...]
+) -> dict[str, float]:
+    """Per topic, the lowest threshold that keeps its false alarms on harmless posts on target."""
+    harmless = labels == HARMLESS
+    thresholds = {}
+    for topic in classes:
+        if topic == HARMLESS or topic not in topic_ids:
+            continue
+        column = scores[harmless, classes.index(topic)]
+        chosen = THRESHOLD_GRID[-1]
+        for threshold in THRESHOLD_GRID:
+            if np.mean(column >= threshold) <= FALSE_ALARM_TARGET_PER_TOPIC:
+                chosen = threshold
+                break
+        thresholds[topic] = float(chosen)
+    return thresholds
+
+
+def decide(scores: np.ndarray, classes: list[str], thresholds: dict[str, float]) -> np.ndarray:
+    """The label the check would give each post: the top topic over its threshold, else 'ok'."""
+    decided = np.full(len(scores), HARMLESS, dtype=object)
+    best = np.zeros(len(scores))
+    for topic, threshold in thresholds.items():
+        column = scores[:, classes.index(topic)]
+        wins = (column >= threshold) & (column > best)
+        decided[wins] = topic
+        best[wins] = column[wins]
+    return decided
+
+
+def measure(
+    scores: np.ndarray, classes: list[str], labels: np.ndarray, thresholds: dict[str, float]
+) -> dict:
+    """Per-topic precision, recall and F1, the false-alarm rate and the confusion matrix."""
+    decided = decide(scores, classes, thresholds)
+    topics = list(thresholds)
+    per_topic = {}
+    for topic in topics:
+        true_positive = int(np.sum((decided == topic) & (labels == topic)))
+        predicted = int(np.sum(decided == topic))
+        actual = int(np.sum(labels == topic))
+        precision = true_positive / predicted if predicted else 0.0
+        recall = true_positive / actual if actual else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_topic[topic] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": actual,
+        }
+    harmless = labels == HARMLESS
+    taboo = ~harmless
+    order = [HARMLESS, *topics]
+    confusion = [[int(np.sum((labels == a) & (decided == p))) for p in order] for a in order]
+    return {
+        "topics": per_topic,
+        "macro_f1": round(float(np.mean([m["f1"] for m in per_topic.values()])), 4),
+        "false_alarm_rate": round(float(np.mean(decided[harmless] != HARMLESS)), 4)
+        if harmless.any()
+        else None,
+        "taboo_recall": round(float(np.mean(decided[taboo] != HARMLESS)), 4) if taboo.any() else None,
+        "harmless": int(harmless.sum()),
+        "confusion": {"labels": order, "matrix": confusion},
+    }
+
+
+def model_card(
+    quality: dict, sources: dict[str, str], base: bool, now: dt.datetime | None = None
+) -> dict:
+    """The papers that travel with a model (the artifact's sha256 is added when it is saved)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    fingerprint = hashlib.sha256("".join(sorted(sources.values())).encode()).hexdigest()[:8]
+    return {
+        "version": f"{now:%Y%m%d-%H%M%S}-{fingerprint}",
+        "trained_at": now.isoformat(timespec="seconds"),
+        "sklearn_version": sklearn.__version__,
+        "base_corpus": base,
+        **{f"{name}_sha256": digest for name, digest in sources.items()},
+        "quality": quality,
+    }
