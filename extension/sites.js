@@ -17,10 +17,11 @@
   const byAriaLabel = (labels, tag = "[role=button]") => labels.map((label) => `${tag}[aria-label="${label}" i]`);
 
   /**
-   * Each rule: `editor` is a selector the editor matches; `within` finds its container
-   * (closest ancestor); `controls` are selectors for its post control inside that
-   * container; `submitKeys` lists "Enter" and/or "Mod+Enter" where the site posts on a key.
-   * `requireWithin` rules match only inside such a container. First matching rule wins.
+   * Each rule: `editor` is a selector the editor matches; `inside`, if given, an ancestor
+   * it must have; `within` finds its container (the nearest such ancestor that holds a
+   * post control, else the nearest); `controls` are selectors for its post control inside
+   * that container; `submitKeys` lists "Enter" and/or "Mod+Enter" where the site posts on
+   * a key. The first matching rule wins.
    */
   const SITES = [
     {
@@ -37,8 +38,8 @@
         {
           kind: "comment",
           editor: "[role=textbox], [contenteditable=true], textarea",
-          within: "form.comments-comment-box__form, .comments-comment-box, .comments-comment-texteditor, [class*='comments-comment-box']",
-          requireWithin: true,
+          inside: ".comments-comment-box, .comments-comment-texteditor, [class*='comments-comment-box']",
+          within: "form.comments-comment-box__form, .comments-comment-box, form",
           controls: [
             "button.comments-comment-box__submit-button",
             "button[class*='comments-comment-box__submit-button']",
@@ -49,13 +50,13 @@
         {
           kind: "post",
           editor: ".ql-editor, [data-test-ql-editor-contenteditable], [role=textbox][aria-label^='Text editor for creating' i]",
-          within: ".share-box, .share-creation-state, [role=dialog]",
-          requireWithin: true,
+          inside: ".share-box, .share-creation-state, [role=dialog]",
+          within: ".share-box, [role=dialog]",
           controls: [
             "button.share-actions__primary-action",
-            ".share-actions button[aria-label*='Post' i]",
+            ".share-actions button[aria-label='Post' i]",
             ".share-box_actions button.artdeco-button--primary",
-            "[role=dialog] button.artdeco-button--primary[aria-label*='Post' i]",
+            "[role=dialog] button.artdeco-button--primary[aria-label='Post' i]",
           ],
           submitKeys: [],
         },
@@ -120,13 +121,23 @@
     return SITES.find((site) => site.hosts.some((known) => host === known || host.endsWith(`.${known}`))) ?? null;
   }
 
-  /** The closest container for a rule: its `within` ancestor, else the nearest ancestor holding a control. */
+  const holdsControl = (element, rule) => rule.controls.some((selector) => element.querySelector(selector));
+
+  /**
+   * The editor's container: the nearest `within` ancestor holding a post control, else the
+   * nearest `within` ancestor (controls often appear only once there is text), else the
+   * nearest ancestor holding a control.
+   */
   function findContainer(editor, rule) {
-    const within = editor.parentElement?.closest(rule.within);
-    if (within) return within;
+    let nearest = null;
+    for (let ancestor = editor.parentElement?.closest(rule.within); ancestor; ancestor = ancestor.parentElement?.closest(rule.within)) {
+      if (holdsControl(ancestor, rule)) return ancestor;
+      nearest ??= ancestor;
+    }
+    if (nearest) return nearest;
     let ancestor = editor.parentElement;
     for (let depth = 0; ancestor && depth < MAX_CONTAINER_DEPTH; depth += 1) {
-      if (rule.controls.some((selector) => ancestor.querySelector(selector))) return ancestor;
+      if (holdsControl(ancestor, rule)) return ancestor;
       ancestor = ancestor.parentElement;
     }
     return editor.parentElement;
@@ -134,7 +145,7 @@
 
   function matchRule(editor, rule) {
     if (!editor.matches(rule.editor)) return false;
-    return !rule.requireWithin || Boolean(editor.parentElement?.closest(rule.within));
+    return !rule.inside || Boolean(editor.parentElement?.closest(rule.inside));
   }
 
   /**

@@ -38,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the raw JSON reply")
     check.add_argument("--model", type=Path, default=None, help="model artifact to use")
 
+    evaluate = commands.add_parser(
+        "evaluate", help="train on the shipped material and measure on the evaluation set"
+    )
+    root = Path(__file__).resolve().parents[2]
+    evaluate.add_argument("--examples", type=Path, default=root / "model" / "examples.csv")
+    evaluate.add_argument("--policy", type=Path, default=root / "model" / "policy.toml")
+    evaluate.add_argument("--cases", type=Path, default=root / "eval" / "sample_company.csv",
+                          help="evaluation CSV text,topic,lang,kind (default: %(default)s)")
+    evaluate.add_argument("--real-data", type=Path, default=root.parent / "shared" / "data",
+                          help="folder with third-party evaluation text; skipped when absent")
+    evaluate.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")
+
     commands.add_parser("train", help="train the classifier (same as train_classifier.py)",
                         add_help=False)
     return parser
@@ -50,7 +63,7 @@ def run(argv: list[str] | None = None) -> int:
 
         return train_main(argv[1:])
     args = build_parser().parse_args(argv)
-    return {"serve": serve, "check": check}[args.command](args)
+    return {"serve": serve, "check": check, "evaluate": evaluate}[args.command](args)
 
 
 def serve(args) -> int:
@@ -95,6 +108,18 @@ def check(args) -> int:
     else:
         print(format_result(text, result.to_dict()))
     return 1 if result.findings else 0
+
+
+def evaluate(args) -> int:
+    """Print the quality report of docs/quality.md for the given material."""
+    from .evaluation import evaluate as run_evaluation, format_evaluation
+    from .policy import load_policy
+
+    report = run_evaluation(
+        args.examples, load_policy(args.policy), args.cases, args.real_data, curve=not args.no_curve
+    )
+    print(format_evaluation(report, show_errors=args.errors))
+    return 0
 
 
 def format_result(text: str, result: dict) -> str:

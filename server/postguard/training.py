@@ -20,6 +20,8 @@ from .text import normalise, split_sentences
 FALSE_ALARM_TARGET_PER_TOPIC = 0.004
 # No topic warns below this probability, however quiet it is on harmless posts.
 THRESHOLD_FLOOR = 0.35
+# Harmless sentences shorter than this add nothing to learn from.
+MIN_SENTENCE_WORDS = 3
 THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.96, 0.01), 2)
 
 
@@ -40,7 +42,7 @@ def train(
         raise ValueError("training needs harmless ('ok') examples and at least one topic")
     out_of_fold, classes = cross_validated_scores(examples, folds, seed)
     thresholds = choose_thresholds(out_of_fold, classes, labels, policy.topic_ids)
-    pipeline = build_pipeline().fit([normalise(e.text) for e in examples], labels)
+    pipeline = fit([e.text for e in examples], labels)
     classifier = Classifier(pipeline=pipeline, thresholds=thresholds)
     company = np.array([example.source == "company" for example in examples])
     quality = {
@@ -53,6 +55,34 @@ def train(
         "thresholds": thresholds,
     }
     return TrainingResult(classifier=classifier, quality=quality)
+
+
+def fit(texts: list[str], labels: np.ndarray):
+    """Fit the pipeline in two rounds so that it learns sentences, which is what the check scores.
+
+    Round one learns from whole posts. Round two adds every sentence of the harmless posts as
+    harmless, and from each taboo post of several sentences the one sentence round one finds
+    most typical of its topic: the chatty rest of a taboo post ("Thanks, team!") then no longer
+    teaches the model that thanks are taboo.
+    """
+    first = build_pipeline().fit([normalise(text) for text in texts], labels)
+    classes = list(first.classes_)
+    inputs, targets = [], []
+    for text, label in zip(texts, labels):
+        inputs.append(normalise(text))
+        targets.append(label)
+        sentences = [normalise(s.text) for s in split_sentences(text)]
+        if len(sentences) < 2:
+            continue
+        if label == HARMLESS:
+            kept = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
+            inputs.extend(kept)
+            targets.extend([HARMLESS] * len(kept))
+        else:
+            typical = first.predict_proba(sentences)[:, classes.index(label)]
+            inputs.append(sentences[int(np.argmax(typical))])
+            targets.append(label)
+    return build_pipeline().fit(inputs, np.array(targets))
 
 
 def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
@@ -79,7 +109,7 @@ def cross_validated_scores(
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
     scores = np.zeros((len(examples), len(classes)))
     for train_index, test_index in splitter.split(texts, labels):
-        pipeline = build_pipeline().fit([normalise(texts[i]) for i in train_index], labels[train_index])
+        pipeline = fit([texts[i] for i in train_index], labels[train_index])
         fold_scores = post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
         scores[np.ix_(test_index, [classes.index(c) for c in pipeline.classes_])] = fold_scores
     return scores, classes

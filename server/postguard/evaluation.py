@@ -1,0 +1,172 @@
+"""Measuring the check on posts it never trained on: the company's evaluation set, a learning
+curve over the number of company examples, and real third-party text when it is at hand."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .artifact import Model
+from .check import Checker
+from .examples import Example, load_base_corpus, load_examples
+from .policy import HARMLESS, Policy
+from .training import train
+
+LEARNING_CURVE = (5, 12, 25, 50)
+KINDS = ("taboo", "harmless", "hard", "evasion")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A labelled post of the evaluation set."""
+
+    text: str
+    topic: str
+    lang: str
+    kind: str  # taboo, harmless, hard (harmless but business-looking) or evasion
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Read an evaluation CSV with columns text,topic,lang,kind."""
+    with open(path, encoding="utf-8", newline="") as stream:
+        return [
+            Case(row["text"], row["topic"], row["lang"], row["kind"])
+            for row in csv.DictReader(stream)
+        ]
+
+
+def read_texts(path: str | Path) -> list[str]:
+    """Read a one-column CSV of texts (header `text`)."""
+    with open(path, encoding="utf-8", newline="") as stream:
+        return [row["text"] for row in csv.DictReader(stream)]
+
+
+def checker_for(examples: list[Example], policy: Policy) -> Checker:
+    """Train on `examples` and wrap the result in a checker, as the server would use it."""
+    result = train(examples, policy)
+    card = {"version": "evaluation", "trained_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    return Checker(Model(classifier=result.classifier, card=card), policy)
+
+
+def decided_topic(checker: Checker, text: str) -> str:
+    """The topic of the strongest finding, or 'ok' when the check finds nothing."""
+    findings = checker.check(text).findings
+    if not findings:
+        return HARMLESS
+    return max(findings, key=lambda finding: finding.score).topic
+
+
+def measure_cases(checker: Checker, cases: list[Case]) -> dict:
+    """Recall, topic accuracy, false alarms and evasion recall on the evaluation set."""
+    decided = [decided_topic(checker, case.text) for case in cases]
+
+    def rate(kinds, hit):
+        chosen = [(c, d) for c, d in zip(cases, decided) if c.kind in kinds]
+        return (sum(hit(c, d) for c, d in chosen) / len(chosen), len(chosen)) if chosen else (None, 0)
+
+    flagged = [(c, d) for c, d in zip(cases, decided) if c.kind in ("taboo", "evasion") and d != HARMLESS]
+    return {
+        "taboo_recall": rate(("taboo",), lambda c, d: d != HARMLESS),
+        "topic_accuracy": (
+            sum(c.topic == d for c, d in flagged) / len(flagged) if flagged else None,
+            len(flagged),
+        ),
+        "false_alarms_harmless": rate(("harmless", "hard"), lambda c, d: d != HARMLESS),
+        "false_alarms_hard": rate(("hard",), lambda c, d: d != HARMLESS),
+        "evasion_recall": rate(("evasion",), lambda c, d: d != HARMLESS),
+        "misses": [c.text for c, d in zip(cases, decided) if c.kind in ("taboo", "evasion") and d == HARMLESS],
+        "false_alarms": [
+            (c.text, d) for c, d in zip(cases, decided) if c.topic == HARMLESS and d != HARMLESS
+        ],
+    }
+
+
+def measure_real_text(checker: Checker, data_dir: Path) -> dict:
+    """Flag rate on real benign German tweets; financials rate on real financial-news sentences."""
+    results = {}
+    tweets = data_dir / "germeval2018_benign_de_tweets.csv"
+    if tweets.is_file():
+        texts = read_texts(tweets)
+        flagged = sum(decided_topic(checker, text) != HARMLESS for text in texts)
+        results["benign_tweets_flag_rate"] = (flagged / len(texts), len(texts))
+    figures = data_dir / "financial_phrasebank_figures_en.csv"
+    if figures.is_file():
+        texts = read_texts(figures)
+        hits = sum(decided_topic(checker, text) == "financials" for text in texts)
+        results["financial_news_financials_rate"] = (hits / len(texts), len(texts))
+    return results
+
+
+def learning_curve(
+    company: list[Example], base: list[Example], policy: Policy, cases: list[Case],
+    sizes: tuple[int, ...] = LEARNING_CURVE,
+) -> list[tuple[int, dict]]:
+    """Quality with the first n company examples per topic (all company harmless posts kept)."""
+    points = []
+    for size in sizes:
+        taken: dict[str, int] = {}
+        subset = []
+        for example in company:
+            if example.topic == HARMLESS or taken.get(example.topic, 0) < size:
+                subset.append(example)
+                taken[example.topic] = taken.get(example.topic, 0) + 1
+        points.append((size, measure_cases(checker_for(subset + base, policy), cases)))
+    return points
+
+
+def evaluate(
+    examples_path: Path, policy: Policy, cases_path: Path, data_dir: Path | None,
+    curve: bool = True,
+) -> dict:
+    """Everything the quality document reports, for the shipped material."""
+    company = load_examples(examples_path, policy.topic_ids)
+    base = load_base_corpus(policy.topic_ids)
+    cases = load_cases(cases_path)
+    checker = checker_for(company + base, policy)
+    report = {"shipped": measure_cases(checker, cases)}
+    if data_dir is not None and data_dir.is_dir():
+        report["real_text"] = measure_real_text(checker, data_dir)
+    if curve:
+        report["learning_curve"] = learning_curve(company, base, policy, cases)
+    return report
+
+
+def format_evaluation(report: dict, show_errors: bool = False) -> str:
+    """The evaluation as Markdown tables, ready for docs/quality.md."""
+    lines = ["| measure | value | posts |", "|---|---|---|"]
+    names = {
+        "taboo_recall": "recall on taboo posts",
+        "topic_accuracy": "topic accuracy among flagged posts",
+        "false_alarms_harmless": "false alarms, all harmless posts",
+        "false_alarms_hard": "false alarms, hard harmless posts",
+        "evasion_recall": "recall on evasions",
+        "benign_tweets_flag_rate": "flag rate, real benign German tweets",
+        "financial_news_financials_rate": "financials rate, real financial-news sentences",
+    }
+    shipped = {**report["shipped"], **report.get("real_text", {})}
+    for key, name in names.items():
+        if key in shipped:
+            value, count = shipped[key]
+            lines.append(f"| {name} | {_fmt(value)} | {count} |")
+    if "learning_curve" in report:
+        lines += [
+            "",
+            "| company examples per topic | taboo recall | topic accuracy | false alarms | hard false alarms | evasion recall |",
+            "|---|---|---|---|---|---|",
+        ]
+        for size, m in report["learning_curve"]:
+            lines.append(
+                f"| {size} | {_fmt(m['taboo_recall'][0])} | {_fmt(m['topic_accuracy'][0])} | "
+                f"{_fmt(m['false_alarms_harmless'][0])} | {_fmt(m['false_alarms_hard'][0])} | "
+                f"{_fmt(m['evasion_recall'][0])} |"
+            )
+    if show_errors:
+        lines += ["", "Missed taboo posts:"] + [f"- {t[:160]!r}" for t in report["shipped"]["misses"]]
+        lines += ["", "False alarms:"] + [f"- [{d}] {t[:160]!r}" for t, d in report["shipped"]["false_alarms"]]
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.3f}"

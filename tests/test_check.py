@@ -1,0 +1,127 @@
+"""What the check finds: a table of posts it never trained on, offsets, listed terms, evidence."""
+
+import datetime as dt
+
+import pytest
+
+from conftest import assert_finding, utf16_slice
+from postguard.text import normalise
+
+TABOO = [
+    # financials
+    ("de", "financials", "Intern schon durch: Unser Auftragseingang lag im Oktober bei 27 Mio. Euro, gut 15 % über Plan."),
+    ("en", "financials", "Between us, our operating margin slipped to 4.1% this quarter and revenue came in at €62M."),
+    # strategy
+    ("de", "strategy", "Die Geschäftsführung hat beschlossen, das Werk in Minden Ende nächsten Jahres zu schließen, offiziell wird das erst im Januar verkündet."),
+    ("en", "strategy", "Leadership has decided to acquire a Dutch software start-up; the deal should be signed before the announcement next month."),
+    # unreleased products
+    ("de", "unreleased_products", "Psst: Im Frühjahr bringen wir einen neuen Roboter auf den Markt, der Pakete komplett selbstständig sortiert. Der Prototyp läuft schon!"),
+    ("en", "unreleased_products", "Sneak peek: our next-generation scanner launches in March with twice the range, the prototype already passed its first field test."),
+    # customer projects
+    ("de", "customer_projects", "Bei unserem Kunden Stadtwerke Lemgo geht das neue Lager erst im Mai live, weil die Steuerung noch Fehler hat."),
+    ("en", "customer_projects", "Our client Harbor Foods signed a €4.5M contract with us yesterday, and their logistics director said our rival was far too expensive."),
+]
+
+HARMLESS = [
+    ("de", "Heute war unser Sommerfest, danke an alle fürs Mitfeiern! 🎉"),
+    ("de", "Ich freue mich riesig: Nach drei Jahren Ausbildung bin ich jetzt Mechatroniker! 🛠️ #Ausbildung"),
+    ("de", "Beim Firmenlauf sind wir mit 42 Kolleginnen und Kollegen 5 km gelaufen und haben 3.000 € für das Kinderhospiz gesammelt. 🏃"),
+    ("de", "Wir suchen eine Projektleiterin oder einen Projektleiter in Bielefeld – bewerbt euch gern über unsere Karriereseite!"),
+    ("en", "So proud of my team today, thanks for all the support this year! 🙌"),
+    ("en", "Just finished my first half marathon in 1:58 and raised $800 for the children's hospital 🏅"),
+    ("en", "Our new conveyor is officially available as of today, here is the press release: https://example.com/press"),
+    ("en", "Great panel on the talent shortage in engineering at the trade fair today, lots of food for thought. #manufacturing"),
+]
+
+
+@pytest.mark.parametrize("lang, topic, text", TABOO)
+def test_taboo_posts_are_flagged_with_the_right_topic(checker, lang, topic, text):
+    result = checker.check(text).to_dict()
+    assert result["verdict"] == "warn"
+    assert result["lang"] == lang
+    assert [f["topic"] for f in result["findings"]] == [topic]
+    assert_finding(result["findings"][0], topic, text)
+
+
+@pytest.mark.parametrize("lang, text", HARMLESS)
+def test_everyday_posts_are_not_flagged(checker, lang, text):
+    result = checker.check(text).to_dict()
+    assert result["findings"] == [], result["findings"]
+    assert result["verdict"] == "ok"
+    assert result["lang"] == lang
+
+
+def test_texts_follow_the_posts_language(checker):
+    german = checker.check(TABOO[0][2]).findings[0]
+    english = checker.check(TABOO[1][2]).findings[0]
+    assert german.title == "Finanzkennzahlen" and english.title == "Financial figures"
+    assert german.guideline.startswith("Wirtschaftliche") and english.guideline.startswith("Economic")
+
+
+def test_offsets_count_utf16_units_with_emoji_and_umlauts(checker):
+    taboo = "Unser Umsatz lag im dritten Quartal bei 48 Millionen Euro, die Marge bei 9 %."
+    text = "Grüße aus Köln 👋🏽😀! Schönes Wochenende euch allen 🎉.\n" + taboo
+    (finding,) = checker.check(text).findings
+    assert utf16_slice(text, finding.offset, finding.length) == taboo
+    python_start = text.index(taboo)
+    assert finding.offset > python_start  # the emoji before it are two UTF-16 units each
+
+
+def test_long_harmless_post_with_one_taboo_sentence_in_the_middle(checker):
+    before = (
+        "Was für ein Jahr! Ich bin jetzt seit fünf Jahren im Team und jeden Tag lerne ich etwas Neues. "
+        "Unsere Azubis haben beim Sommerfest gegrillt, und beim Firmenlauf waren wir so viele wie nie. "
+    ) * 3
+    taboo = "Übrigens schließen wir im Frühjahr unseren Standort in Herford und verlagern die Montage nach Tschechien."
+    after = " Danke an alle für die tolle Zusammenarbeit, ich freue mich auf das nächste Jahr! 🎉" * 3
+    text = before + taboo + after
+    result = checker.check(text)
+    assert [f.topic for f in result.findings] == ["strategy"]
+    (finding,) = result.findings
+    assert utf16_slice(text, finding.offset, finding.length) == taboo
+
+
+def test_findings_are_sorted_and_never_overlap(checker):
+    text = " ".join(t for _, _, t in TABOO)
+    findings = checker.check(text).findings
+    assert len(findings) >= 4
+    ends = [f.offset + f.length for f in findings]
+    assert all(f.offset >= end for f, end in zip(findings[1:], ends))
+    assert [f.offset for f in findings] == sorted(f.offset for f in findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Falke ist fertig und ich darf noch nichts sagen 😇",
+        "F a l k e kommt!",
+        "Fаlkes erste Runde durch die Halle",  # Cyrillic а, inflected
+        "nordkauf wird sich freuen",
+    ],
+)
+def test_listed_terms_flag_regardless_of_case_inflection_and_evasion(checker, text):
+    findings = checker.check(text).findings
+    assert findings and findings[0].source == "listed"
+    assert "Kommunikationsteams" in findings[0].message or "comms team" in findings[0].message
+
+
+def test_listed_term_is_allowed_after_its_until_date(checker):
+    text = "Falke ist fertig und ich darf noch nichts sagen 😇"
+    before = checker.check(text, today=dt.date(2027, 3, 23)).findings
+    after = checker.check(text, today=dt.date(2027, 3, 24)).findings
+    assert any(f.source == "listed" for f in before)
+    assert not any(f.source == "listed" for f in after)
+
+
+@pytest.mark.parametrize("lang, topic, text", TABOO)
+def test_removing_the_evidence_lowers_the_score(checker, lang, topic, text):
+    (finding,) = checker.check(text).findings
+    classifier = checker.model.classifier
+    column = classifier.labels.index(topic)
+    passage = utf16_slice(text, finding.offset, finding.length)
+    stripped = passage
+    for term in finding.evidence:
+        stripped = stripped.replace(term, " ")
+    before = classifier.probabilities([normalise(passage)])[0, column]
+    after = classifier.probabilities([normalise(stripped)])[0, column]
+    assert after < before, (finding.evidence, before, after)
