@@ -24,6 +24,7 @@
   const QUOTE_MAX_CHARS = 240;
   const GAP_PX = 8;
   const PANEL_WIDTH_PX = 360;
+  const OTHER_CONTROLS = "button, [role=button], a[href], input, select, textarea";
   const EDITOR_SELECTOR =
     '[contenteditable=""],[contenteditable="true"],[contenteditable="plaintext-only"],[role="textbox"],textarea';
 
@@ -133,6 +134,7 @@
         clearTimeout(state.timer);
         removeHost(state);
         shared.watched.delete(state);
+        shared.states.delete(state.editor); // a node put back later is watched afresh
       }
     }
     return live;
@@ -440,42 +442,55 @@
     }
   }
 
-  /** Place the panel next to its editor, never on the post control. */
+  const visibleRects = (elements) =>
+    elements.map((element) => element.getBoundingClientRect()).filter((rect) => rect.width > 0 && rect.height > 0);
+
+  /**
+   * Place the panel next to its editor: never on the post control, preferably on none of
+   * the composer's other controls and not on the text itself.
+   */
   function placePanel(state) {
     const host = state.host;
     if (!host?.isConnected) return;
     const editorRect = state.editor.getBoundingClientRect();
-    if (editorRect.width === 0 && editorRect.height === 0) {
-      host.style.setProperty("visibility", "hidden", "important");
+    const viewportWidth = document.documentElement.clientWidth || innerWidth;
+    const viewportHeight = document.documentElement.clientHeight || innerHeight;
+    const editorShown = editorRect.width > 0 && editorRect.bottom > 0 && editorRect.top < viewportHeight;
+    if (!editorShown) {
+      host.style.setProperty("visibility", "hidden", "important"); // scrolled away or hidden
       return;
     }
     host.style.removeProperty("visibility");
-    const viewportWidth = document.documentElement.clientWidth || innerWidth;
-    const viewportHeight = document.documentElement.clientHeight || innerHeight;
     const width = Math.min(PANEL_WIDTH_PX, viewportWidth - 2 * GAP_PX);
     host.style.setProperty("width", `${width}px`, "important");
     const height = host.getBoundingClientRect().height;
-    const controls = Sites.findPostControls(state.label)
-      .map((control) => control.getBoundingClientRect())
-      .filter((rect) => rect.width > 0 && rect.height > 0);
+    const postControls = Sites.findPostControls(state.label);
+    const postRects = visibleRects(postControls);
+    const otherRects = visibleRects(
+      [...(state.label.container?.querySelectorAll(OTHER_CONTROLS) ?? [])].filter(
+        (element) => !postControls.some((control) => control.contains(element)) && !state.editor.contains(element),
+      ),
+    );
     const clamp = (value, low, high) => Math.max(low, Math.min(value, high));
+    const covered = (rect, rects) => rects.reduce((sum, other) => sum + overlap(rect, other), 0);
     const candidates = [
       [editorRect.left, editorRect.bottom + GAP_PX],
       [editorRect.right - width, editorRect.bottom + GAP_PX],
-      [editorRect.left, editorRect.top - height - GAP_PX],
       [editorRect.right + GAP_PX, editorRect.top],
       [editorRect.left - width - GAP_PX, editorRect.top],
+      [editorRect.left, editorRect.top - height - GAP_PX],
     ].map(([left, top]) => {
       const x = clamp(left, GAP_PX, viewportWidth - width - GAP_PX);
       const y = clamp(top, GAP_PX, Math.max(GAP_PX, viewportHeight - height - GAP_PX));
       const rect = { left: x, top: y, right: x + width, bottom: y + height };
-      const onControl = controls.reduce((sum, control) => sum + overlap(rect, control), 0);
-      return { x, y, onControl, cost: onControl * 1000 + overlap(rect, editorRect) };
+      const onPost = covered(rect, postRects);
+      const onOthers = covered(rect, otherRects);
+      return { x, y, onControls: onPost + onOthers, cost: onPost * 1000 + onOthers * 20 + overlap(rect, editorRect) * 4 };
     });
     const best = candidates.reduce((a, b) => (b.cost < a.cost ? b : a));
     moveHost(host, best.x, best.y);
-    // Where the panel cannot avoid the post control it lets clicks through, except on its buttons.
-    state.shadow.querySelector(".postguard-card")?.classList.toggle("postguard-interactive", best.onControl === 0);
+    // Where the panel lies on a control it lets clicks through, except on its own buttons.
+    state.shadow.querySelector(".postguard-card")?.classList.toggle("postguard-interactive", best.onControls === 0);
   }
 
   function queueReposition() {
@@ -516,19 +531,19 @@
     return null;
   }
 
-  /** Gate a post: ask when findings are open, wait for a pending check, else let it go. */
+  /** Gate a post: wait for a check still on its way, ask when findings are open, else let it go. */
   function gate(event, state, proceed) {
-    if (state.findings.length) {
-      stop(event);
-      openConfirm(state, proceed);
-      return;
-    }
     if (isPending(state) && !state.offline && readText(state.editor).trim().length >= MIN_CHARS) {
       stop(event);
       settle(state).then(() => {
         if (state.findings.length) openConfirm(state, proceed);
         else proceed();
       });
+      return;
+    }
+    if (state.findings.length) {
+      stop(event);
+      openConfirm(state, proceed);
     }
   }
 

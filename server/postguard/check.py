@@ -86,6 +86,7 @@ class _Hit:
     end: int
     index: int  # of the last sentence in the run
     sentences: list[str] = field(default_factory=list)  # normalised, for the explanation
+    rows: list = field(default_factory=list)  # their feature rows, or None for listed terms
     listed: str | None = None  # the listed term, when comms' list found it
 
 
@@ -110,7 +111,10 @@ class Checker:
 
     def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
         classifier = self.model.classifier
-        probabilities = classifier.probabilities(normalised)
+        if not normalised:
+            return []
+        rows = classifier.vectorise(normalised)
+        probabilities = classifier.probabilities(normalised, rows)
         hits = []
         for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, probabilities)):
             best = None
@@ -122,7 +126,8 @@ class Checker:
                 )
                 if row[column] >= threshold and (best is None or row[column] > best.score):
                     best = _Hit(
-                        label, float(row[column]), sentence.start, sentence.end, index, [norm]
+                        label, float(row[column]), sentence.start, sentence.end, index, [norm],
+                        [rows[index]],
                     )
             if best:
                 hits.append(best)
@@ -136,7 +141,7 @@ class Checker:
             for index, (sentence, norm) in enumerate(zip(sentences, normalised)):
                 if pattern.search(norm):
                     hits.append(
-                        _Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], term.term)
+                        _Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term)
                     )
         return hits
 
@@ -167,8 +172,8 @@ class Checker:
     def _evidence(self, original: str, hit: _Hit) -> tuple[str, ...]:
         """The strongest words, spelled as the author wrote them where that can be traced."""
         strongest: dict[str, float] = {}
-        for norm in hit.sentences:
-            for item in self.model.classifier.explain(norm, hit.topic, EVIDENCE_TERMS):
+        for norm, row in zip(hit.sentences, hit.rows):
+            for item in self.model.classifier.explain(norm, hit.topic, EVIDENCE_TERMS, row):
                 strongest[item.term] = max(strongest.get(item.term, 0.0), item.weight)
         ranked = sorted(strongest, key=strongest.get, reverse=True)[:EVIDENCE_TERMS]
         spelled = _original_spellings(original)
@@ -198,6 +203,7 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
             previous.end, previous.index = hit.end, hit.index
             previous.score = max(previous.score, hit.score)
             previous.sentences.extend(hit.sentences)
+            previous.rows.extend(hit.rows)
             continue
         merged.append(hit)
     return merged

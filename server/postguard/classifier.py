@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -44,7 +45,7 @@ def build_pipeline() -> Pipeline:
                     ]
                 ),
             ),
-            ("model", LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)),
+            ("model", LogisticRegression(C=10.0, class_weight="balanced", tol=1e-3, max_iter=3000)),
         ]
     )
 
@@ -72,23 +73,28 @@ class Classifier:
     def topics(self) -> tuple[str, ...]:
         return tuple(label for label in self.labels if label != HARMLESS)
 
-    def probabilities(self, sentences: list[str]) -> np.ndarray:
+    def vectorise(self, sentences: list[str]):
+        """The feature rows (sparse) of normalised sentences."""
+        return self.pipeline.named_steps["features"].transform(sentences).tocsr()
+
+    def probabilities(self, sentences: list[str], rows=None) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for normalised sentences."""
         if not sentences:
             return np.zeros((0, len(self.labels)))
-        return self.pipeline.predict_proba(sentences)
+        rows = self.vectorise(sentences) if rows is None else rows
+        return self.pipeline.named_steps["model"].predict_proba(rows)
 
-    def explain(self, sentence: str, topic: str, limit: int = 3) -> list[Evidence]:
+    def explain(self, sentence: str, topic: str, limit: int = 3, row=None) -> list[Evidence]:
         """The words of a normalised sentence that raised the topic's log-odds against 'ok' most.
 
         Every feature's share (tf-idf value times the weight difference between the topic and
         'ok') goes to the words it was built from: a character n-gram to the word it lies in,
-        a word bigram half to each word.
+        a word bigram half to each word. `row` is the sentence's feature row, when already made.
         """
         features = self.pipeline.named_steps["features"]
         model = self.pipeline.named_steps["model"]
         weights = _weights_against_harmless(model, topic)
-        row = features.transform([sentence]).tocsr()
+        row = self.vectorise([sentence]) if row is None else row
         share: dict[str, float] = {}
         offset = 0
         for name, vectorizer in features.transformer_list:
@@ -100,10 +106,21 @@ class Classifier:
                 int(col) - offset: float(value) * float(weights[col])
                 for col, value in zip(columns[in_block], row.data[start:end][in_block])
             }
-            _distribute(sentence, vectorizer, contribution, share, name)
+            _distribute(sentence, vectorizer, self._feature_names[name], contribution, share, name)
             offset += width
         ranked = sorted(share.items(), key=lambda item: item[1], reverse=True)
         return [Evidence(term, round(weight, 4)) for term, weight in ranked[:limit] if weight > 0]
+
+    @cached_property
+    def _feature_names(self) -> dict:
+        """Each vectorizer's n-grams by column, looked up once rather than per explanation."""
+        features = self.pipeline.named_steps["features"]
+        return {name: vectorizer.get_feature_names_out() for name, vectorizer in features.transformer_list}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_feature_names", None)  # derived; not worth storing in the artifact
+        return state
 
 
 def _weights_against_harmless(model: LogisticRegression, topic: str) -> np.ndarray:
@@ -118,11 +135,11 @@ def _weights_against_harmless(model: LogisticRegression, topic: str) -> np.ndarr
 _TERM_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 
 
-def _distribute(sentence, vectorizer, contribution, share, kind) -> None:
+def _distribute(sentence, vectorizer, names, contribution, share, kind) -> None:
     """Spread per-feature contributions over the words of the sentence."""
     if not contribution:
         return
-    inverse = {index: gram for gram, index in vectorizer.vocabulary_.items() if index in contribution}
+    inverse = {index: names[index] for index in contribution}
     analyse = vectorizer.build_analyzer()
     if kind == "chars":
         # char_wb builds n-grams inside whitespace-separated chunks, so each has its owner(s)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sklearn
+from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
 from .classifier import Classifier, build_pipeline
@@ -107,11 +108,16 @@ def cross_validated_scores(
     classes = sorted(set(labels))
     smallest = min(count_topics(examples).values())
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
-    scores = np.zeros((len(examples), len(classes)))
-    for train_index, test_index in splitter.split(texts, labels):
+    def one_fold(train_index, test_index):
         pipeline = fit([texts[i] for i in train_index], labels[train_index])
-        fold_scores = post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
-        scores[np.ix_(test_index, [classes.index(c) for c in pipeline.classes_])] = fold_scores
+        return pipeline.classes_, post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
+
+    folds_split = list(splitter.split(texts, labels))
+    # Folds are independent: use every core (training runs on the employee's or comms' machine).
+    results = Parallel(n_jobs=-1)(delayed(one_fold)(tr, te) for tr, te in folds_split)
+    scores = np.zeros((len(examples), len(classes)))
+    for (_, test_index), (fold_classes, fold_scores) in zip(folds_split, results):
+        scores[np.ix_(test_index, [classes.index(c) for c in fold_classes])] = fold_scores
     return scores, classes
 
 

@@ -12,6 +12,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -32,8 +33,17 @@ CHROMIUM = Path(os.environ.get("POSTGUARD_CHROMIUM", "/usr/bin/chromium"))
 TABOO_TEXT = "Wir haben im dritten Quartal 48 Millionen Euro Umsatz gemacht, 12 % mehr als geplant."
 HARMLESS_TEXT = "Heute war unser Sommerfest, danke an alle fürs Mitfeiern! 🎉"
 
-# What the extension's content script waits after the last keystroke (content.js).
-DEBOUNCE_MS = 400
+
+
+def _debounce_ms() -> int:
+    """The pause after the last keystroke that the content script waits before checking."""
+    match = re.search(r"const DEBOUNCE_MS = (\d+);", (EXTENSION_DIR / "content.js").read_text(encoding="utf-8"))
+    if not match:
+        raise RuntimeError("DEBOUNCE_MS not found in extension/content.js")
+    return int(match.group(1))
+
+
+DEBOUNCE_MS = _debounce_ms()
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

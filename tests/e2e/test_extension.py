@@ -224,6 +224,21 @@ def test_post_right_after_typing_waits_for_the_check(browser, site_url):
     assert published(page) == []
 
 
+def test_post_right_after_rewriting_uses_the_new_text(browser, site_url):
+    page = browser.page
+    open_linkedin_composer(page, site_url)
+    page.keyboard.type(TABOO_TEXT)
+    page.wait_for_selector(WARNING, state="visible", timeout=APPEAR_MS)
+
+    page.keyboard.press("Control+A")
+    page.keyboard.type(HARMLESS_TEXT)
+    page.click(".share-actions__primary-action")  # the old findings no longer apply
+
+    wait_until(lambda: published(page))
+    assert published(page) == [{"kind": "post", "text": HARMLESS_TEXT}]
+    assert page.locator(CONFIRM).count() == 0
+
+
 def test_server_down_shows_offline_notice_and_posting_works(browser, site_url):
     browser.configure(serverUrl=f"http://127.0.0.1:{harness.free_port()}")
     page = browser.page
