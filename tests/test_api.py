@@ -75,6 +75,8 @@ def test_check_warns_with_the_full_shape(client):
         ({"data": "{\"text\": \"\\ud800 x\"}", "content_type": "application/json"}, 400, "surrogate"),
         ({"data": "text=hallo", "content_type": "application/x-www-form-urlencoded"}, 415, "JSON"),
         ({"json": {"text": "a" * 100_001}}, 413, "100,000 characters"),
+        ({"data": "[" * 100_000, "content_type": "application/json"}, 400, "JSON"),
+        ({"data": "{\"text\": " + "9" * 5000 + "}", "content_type": "application/json"}, 400, "JSON"),
     ],
 )
 def test_check_rejects_bad_input(client, kwargs, status, fragment):
@@ -83,7 +85,13 @@ def test_check_rejects_bad_input(client, kwargs, status, fragment):
 
 def test_body_larger_than_the_limit_is_413(client):
     body = json.dumps({"text": "x" * (2 * 1024 * 1024)})
-    assert_error(client.post("/v1/check", data=body, content_type="application/json"), 413)
+    response = client.post("/v1/check", data=body, content_type="application/json")
+    assert_error(response, 413, "1,048,576 bytes")
+
+
+def test_policy_does_not_reveal_listed_terms(client):
+    body = client.get("/v1/policy").get_data(as_text=True)
+    assert "Falke" not in body and "SortMaster" not in body
 
 
 def test_unknown_path_and_wrong_method(client):

@@ -59,8 +59,10 @@ def _json_object() -> dict:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise APIError("the body is not valid UTF-8") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise APIError(f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    except (ValueError, RecursionError):  # numbers of thousands of digits, nesting too deep
+        raise APIError("the body is not JSON this server can read (too deeply nested or a huge number)") from None
     if not isinstance(body, dict):
         raise APIError("the body must be a JSON object like {\"text\": \"...\"}")
     return body

@@ -45,7 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_TEXT_CHARS=100_000,
         MAX_CONTENT_LENGTH=1024 * 1024,
         ALLOWED_HOSTS=list(LOOPBACK_HOSTS),
-        JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("POSTGUARD")
     app.config.from_mapping(config or {})
@@ -56,7 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     policy_path = Path(app.config["POLICY_PATH"] or material_for(artifact)[1])
     policy = load_policy(policy_path)
     try:
-        state = State(policy=policy, checker=Checker(load_model(artifact), policy))
+        model = load_model(artifact)
+        missing = set(policy.topic_ids) - set(model.classifier.topics)
+        if missing:
+            raise ModelError(
+                f"model {artifact} knows nothing of the policy's topics {', '.join(sorted(missing))}; "
+                "run `python train_classifier.py`"
+            )
+        state = State(policy=policy, checker=Checker(model, policy))
     except ModelError as exc:
         if app.config["REQUIRE_MODEL"]:
             raise

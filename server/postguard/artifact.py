@@ -68,13 +68,16 @@ def save_model(classifier: Classifier, card: dict, artifact: str | Path) -> dict
     """
     artifact = Path(artifact)
     artifact.parent.mkdir(parents=True, exist_ok=True)
-    model_tmp = _temp_path(artifact)
-    joblib.dump(classifier, model_tmp, compress=3)
-    card = {**card, "sha256": file_sha256(model_tmp), "artifact": artifact.name}
-    card_tmp = _temp_path(card_path(artifact))
-    card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(model_tmp, artifact)
-    os.replace(card_tmp, card_path(artifact))
+    model_tmp, card_tmp = _temp_path(artifact), _temp_path(card_path(artifact))
+    try:
+        joblib.dump(classifier, model_tmp, compress=3)
+        card = {**card, "sha256": file_sha256(model_tmp), "artifact": artifact.name}
+        card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(model_tmp, artifact)
+        os.replace(card_tmp, card_path(artifact))
+    finally:
+        for leftover in (model_tmp, card_tmp):
+            leftover.unlink(missing_ok=True)
     return card
 
 
@@ -85,7 +88,9 @@ def load_model(artifact: str | Path) -> Model:
     if not artifact.is_file():
         raise ModelError(f"no model at {artifact}; {fix}")
     card = read_card(artifact)
-    if card is None:
+    if not isinstance(card, dict) or not all(
+        isinstance(card.get(key), str) for key in ("version", "trained_at", "sha256")
+    ):
         raise ModelError(f"no readable model card at {card_path(artifact)}; {fix}")
     if card.get("sklearn_version") != sklearn.__version__:
         raise ModelError(

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from .artifact import Model
 from .policy import ListedTerm, Policy, Topic
-from .text import Sentence, detect_language, normalise, split_sentences, utf16_span
+from .classifier import effective_threshold
+from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
 
 EVIDENCE_TERMS = 3
 _LISTED_NOTE = {
@@ -97,6 +98,11 @@ class Checker:
         self.model = model
         self.policy = policy
         self._listed = _compile_listed_terms(policy)
+        self._thresholds = {
+            topic.id: effective_threshold(model.classifier.thresholds[topic.id], topic.sensitivity)
+            for topic in policy.topics
+            if topic.id in model.classifier.thresholds
+        }
 
     def check(self, text: str, today: dt.date | None = None) -> CheckResult:
         """Find the sentences of `text` that touch a taboo topic and explain each."""
@@ -106,7 +112,8 @@ class Checker:
         normalised = [normalise(sentence.text) for sentence in sentences]
         hits = self._scored(sentences, normalised) + self._listed_hits(sentences, normalised, today)
         merged = _merge(hits)
-        findings = tuple(self._explain(text, hit, lang) for hit in merged)
+        offsets = Utf16Offsets(text)
+        findings = tuple(self._explain(text, hit, lang, offsets) for hit in merged)
         return CheckResult(findings=findings, lang=lang, model=self.model.info)
 
     def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
@@ -114,17 +121,15 @@ class Checker:
         if not normalised:
             return []
         rows = classifier.vectorise(normalised)
-        probabilities = classifier.probabilities(normalised, rows)
+        scores = classifier.scores(normalised, rows)
         hits = []
-        for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, probabilities)):
+        for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, scores)):
             best = None
             for column, label in enumerate(classifier.labels):
-                if label not in classifier.thresholds or label not in self.policy.topic_ids:
-                    continue
-                threshold = _effective_threshold(
-                    classifier.thresholds[label], self.policy.topic(label).sensitivity
-                )
-                if row[column] >= threshold and (best is None or row[column] > best.score):
+                threshold = self._thresholds.get(label)
+                if threshold is not None and row[column] >= threshold and (
+                    best is None or row[column] > best.score
+                ):
                     best = _Hit(
                         label, float(row[column]), sentence.start, sentence.end, index, [norm],
                         [rows[index]],
@@ -145,7 +150,7 @@ class Checker:
                     )
         return hits
 
-    def _explain(self, text: str, hit: _Hit, lang: str) -> Finding:
+    def _explain(self, text: str, hit: _Hit, lang: str, offsets: Utf16Offsets) -> Finding:
         topic: Topic = self.policy.topic(hit.topic)
         message = topic.message[lang]
         if hit.listed:
@@ -153,7 +158,7 @@ class Checker:
             message = f"{message} {_LISTED_NOTE[lang].format(term=hit.listed)}"
         else:
             evidence = self._evidence(text[hit.start : hit.end], hit)
-        offset, length = utf16_span(text, hit.start, hit.end)
+        offset, length = offsets.span(hit.start, hit.end)
         return Finding(
             topic=topic.id,
             title=topic.title[lang],
@@ -180,19 +185,12 @@ class Checker:
         return tuple(spelled.get(term, term) for term in ranked)
 
 
-def _effective_threshold(threshold: float, sensitivity: float) -> float:
-    """Sensitivity 2 halves the score a topic must reach; 0.5 doubles it (within 0.05–0.99)."""
-    return min(0.99, max(0.05, threshold / sensitivity))
-
-
 def _merge(hits: list[_Hit]) -> list[_Hit]:
     """Sort by position; join neighbouring sentences of one topic; on overlap the higher score wins."""
     merged: list[_Hit] = []
     for hit in sorted(hits, key=lambda h: (h.start, -h.score)):
         previous = merged[-1] if merged else None
-        if previous and hit.start < previous.end:  # same sentence: keep the stronger
-            if hit.score > previous.score:
-                merged[-1] = hit
+        if previous and hit.start < previous.end:  # same sentence, weaker (sorted by score)
             continue
         if (
             previous
@@ -213,7 +211,7 @@ def _original_spellings(original: str) -> dict[str, str]:
     """Map each normalised word of a passage to the way it is written there."""
     spellings = {}
     for chunk in original.split():
-        word = re.sub(r"^[^\w]+|[^\w]+$", "", chunk)
+        word = strip_punctuation(chunk)
         if word:
             spellings.setdefault(normalise(word), word)
     return spellings

@@ -3,51 +3,42 @@ thresholds, and explanations read off the linear model's weights."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
+from .features import DEFAULT_DESIGN
 from .policy import HARMLESS
+from .text import strip_punctuation
 
 
 def build_pipeline() -> Pipeline:
-    """The feature and model design: character and word n-grams into a logistic regression.
+    """A fresh, unfitted pipeline of the design training uses (see `features.py`)."""
+    return DEFAULT_DESIGN()
 
-    Character n-grams within word boundaries tolerate inflection, compounds, typos and hashtags;
-    word 1–2-grams add phrases. Both are linear, so every score splits exactly into word shares.
+
+def effective_threshold(threshold: float, sensitivity: float) -> float:
+    """Sensitivity 2 halves the score a topic must reach; 0.5 doubles it (within 0.05–0.99)."""
+    return min(0.99, max(0.05, threshold / sensitivity))
+
+
+def taboo_scores(probabilities: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Turn label probabilities into the scores the thresholds apply to.
+
+    Each row keeps one topic: the most likely one, scored with 1 − P(ok), the probability that
+    the sentence is not harmless at all. A sentence torn between two taboo topics is still
+    clearly taboo; scoring topics one by one would let it slip under every threshold.
     """
-    return Pipeline(
-        [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        (
-                            "chars",
-                            TfidfVectorizer(
-                                analyzer="char_wb", ngram_range=(2, 5), min_df=2,
-                                sublinear_tf=True, dtype=np.float32,
-                            ),
-                        ),
-                        (
-                            "words",
-                            TfidfVectorizer(
-                                analyzer="word", ngram_range=(1, 2), min_df=2,
-                                sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
-                                dtype=np.float32,
-                            ),
-                        ),
-                    ]
-                ),
-            ),
-            ("model", LogisticRegression(C=10.0, class_weight="balanced", tol=1e-3, max_iter=3000)),
-        ]
-    )
+    harmless = labels.index(HARMLESS)
+    topics = [column for column in range(len(labels)) if column != harmless]
+    scores = np.zeros_like(probabilities)
+    if len(probabilities) and topics:
+        best = np.asarray(topics)[np.argmax(probabilities[:, topics], axis=1)]
+        scores[np.arange(len(probabilities)), best] = 1.0 - probabilities[:, harmless]
+    scores[:, harmless] = probabilities[:, harmless]
+    return scores
 
 
 @dataclass(frozen=True)
@@ -84,6 +75,10 @@ class Classifier:
         rows = self.vectorise(sentences) if rows is None else rows
         return self.pipeline.named_steps["model"].predict_proba(rows)
 
+    def scores(self, sentences: list[str], rows=None) -> np.ndarray:
+        """Taboo scores (see `taboo_scores`) for normalised sentences, in `labels` order."""
+        return taboo_scores(self.probabilities(sentences, rows), list(self.labels))
+
     def explain(self, sentence: str, topic: str, limit: int = 3, row=None) -> list[Evidence]:
         """The words of a normalised sentence that raised the topic's log-odds against 'ok' most.
 
@@ -97,17 +92,18 @@ class Classifier:
         row = self.vectorise([sentence]) if row is None else row
         share: dict[str, float] = {}
         offset = 0
-        for name, vectorizer in features.transformer_list:
-            width = len(vectorizer.vocabulary_)
-            start, end = row.indptr[0], row.indptr[1]
-            columns = row.indices[start:end]
-            in_block = (columns >= offset) & (columns < offset + width)
-            contribution = {
-                int(col) - offset: float(value) * float(weights[col])
-                for col, value in zip(columns[in_block], row.data[start:end][in_block])
-            }
-            _distribute(sentence, vectorizer, self._feature_names[name], contribution, share, name)
-            offset += width
+        start, end = row.indptr[0], row.indptr[1]
+        columns, values = row.indices[start:end], row.data[start:end]
+        for name, transformer in features.transformer_list:
+            names = self._feature_names[name]
+            in_block = (columns >= offset) & (columns < offset + len(names))
+            if hasattr(transformer, "vocabulary_"):  # n-grams; signals are not words
+                contribution = {
+                    int(col) - offset: float(value) * float(weights[col])
+                    for col, value in zip(columns[in_block], values[in_block])
+                }
+                _distribute(sentence, transformer, names, contribution, share, name)
+            offset += len(names)
         ranked = sorted(share.items(), key=lambda item: item[1], reverse=True)
         return [Evidence(term, round(weight, 4)) for term, weight in ranked[:limit] if weight > 0]
 
@@ -123,16 +119,17 @@ class Classifier:
         return state
 
 
-def _weights_against_harmless(model: LogisticRegression, topic: str) -> np.ndarray:
+def _weights_against_harmless(model, topic: str) -> np.ndarray:
+    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless)."""
     classes = list(model.classes_)
-    coef = model.coef_
+    if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: average its folds' weights
+        coef = np.mean([c.estimator.coef_ for c in model.calibrated_classifiers_], axis=0)
+    else:
+        coef = model.coef_
     if coef.shape[0] == 1:  # binary problem: one row, for classes_[1]
         row = coef[0] if classes[1] == topic else -coef[0]
         return row
     return coef[classes.index(topic)] - coef[classes.index(HARMLESS)]
-
-
-_TERM_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 
 
 def _distribute(sentence, vectorizer, names, contribution, share, kind) -> None:
@@ -159,6 +156,6 @@ def _distribute(sentence, vectorizer, names, contribution, share, kind) -> None:
 
 
 def _add(share: dict[str, float], chunk: str, value: float) -> None:
-    term = _TERM_EDGES.sub("", chunk)
+    term = strip_punctuation(chunk)
     if term:
         share[term] = share.get(term, 0.0) + value

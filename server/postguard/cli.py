@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .paths import default_artifact, material_for
 
-LABELS = {
+TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
            "why": "Warum", "guideline": "Leitlinie", "instead": "Stattdessen",
            "ask": "Ansprechperson", "speakers": "Darüber sprechen"},
@@ -74,12 +74,13 @@ def serve(args) -> int:
     from .artifact import ModelError
     from .examples import ExamplesError
     from .policy import PolicyError
-    from .trainer import Material, ensure_model
+    from .trainer import Material, ensure_model, published_with_base
 
     artifact = (args.model or default_artifact()).resolve()
     examples, policy = material_for(artifact)
     try:
-        ensure_model(artifact, Material(examples, policy, base=True), log=_say)
+        material = Material(examples, policy, base=published_with_base(artifact))
+        ensure_model(artifact, material, log=_say)
         app = create_app({"MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
     except (PolicyError, ExamplesError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -113,18 +114,24 @@ def check(args) -> int:
 def evaluate(args) -> int:
     """Print the quality report of docs/quality.md for the given material."""
     from .evaluation import evaluate as run_evaluation, format_evaluation
-    from .policy import load_policy
+    from .examples import ExamplesError
+    from .policy import PolicyError, load_policy
 
-    report = run_evaluation(
-        args.examples, load_policy(args.policy), args.cases, args.real_data, curve=not args.no_curve
-    )
+    try:
+        report = run_evaluation(
+            args.examples, load_policy(args.policy), args.cases, args.real_data,
+            curve=not args.no_curve,
+        )
+    except (PolicyError, ExamplesError, OSError, KeyError) as exc:
+        print(f"error: cannot evaluate: {exc}", file=sys.stderr)
+        return 2
     print(format_evaluation(report, show_errors=args.errors))
     return 0
 
 
 def format_result(text: str, result: dict) -> str:
     """The findings as a person would read them in a terminal."""
-    labels = LABELS[result["lang"]]
+    labels = TERMINAL_TEXTS[result["lang"]]
     if not result["findings"]:
         return labels["none"]
     utf16 = text.encode("utf-16-le")

@@ -33,13 +33,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        response = error_response(error.code or 500, error.description or error.name)
+        message = error.description or error.name
+        if error.code == 413:
+            message = f"the request body exceeds this server's limit of {app.config['MAX_CONTENT_LENGTH']:,} bytes"
+        response = error_response(error.code or 500, message)
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        # Log the type and place only: the exception's text could quote the post.
-        log.error("internal error: %s", type(error).__name__, exc_info=False)
+        # Log the exception's type only: its text or traceback could quote the post.
+        log.error("internal error: %s", type(error).__name__)
         return error_response(500, InternalServerError.description)

@@ -11,11 +11,11 @@ from pathlib import Path
 from .artifact import Model
 from .check import Checker
 from .examples import Example, load_base_corpus, load_examples
+from .features import DEFAULT_DESIGN
 from .policy import HARMLESS, Policy
 from .training import train
 
 LEARNING_CURVE = (5, 12, 25, 50)
-KINDS = ("taboo", "harmless", "hard", "evasion")
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ def read_texts(path: str | Path) -> list[str]:
         return [row["text"] for row in csv.DictReader(stream)]
 
 
-def checker_for(examples: list[Example], policy: Policy) -> Checker:
+def checker_for(examples: list[Example], policy: Policy, design=DEFAULT_DESIGN) -> Checker:
     """Train on `examples` and wrap the result in a checker, as the server would use it."""
-    result = train(examples, policy)
+    result = train(examples, policy, design=design)
     card = {"version": "evaluation", "trained_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     return Checker(Model(classifier=result.classifier, card=card), policy)
 

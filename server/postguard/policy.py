@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .text import normalise
+
 LANGUAGES = ("de", "en")
 HARMLESS = "ok"  # the label of harmless examples; never a topic id
 _TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -60,6 +62,7 @@ class Topic:
     terms: tuple[ListedTerm, ...] = ()
 
     def to_dict(self) -> dict:
+        """What clients see of the topic; listed terms stay on the server (they are codenames)."""
         return {
             "id": self.id,
             "title": dict(self.title),
@@ -68,11 +71,6 @@ class Topic:
             "speakers": dict(self.speakers),
             "alternative": dict(self.alternative),
             "contact": self.contact.to_dict(),
-            "sensitivity": self.sensitivity,
-            "terms": [
-                {"term": t.term, "until": t.until.isoformat() if t.until else None}
-                for t in self.terms
-            ],
         }
 
 
@@ -170,7 +168,7 @@ def _parse_topic(entry: dict, n: int) -> Topic:
         alternative=_translations(entry, "alternative", where),
         contact=_parse_contact(entry.get("contact"), f"{where}: contact"),
         sensitivity=float(sensitivity),
-        terms=tuple(_parse_term(term, where) for term in entry.get("terms", [])),
+        terms=tuple(_parse_term(term, where) for term in _list(entry, "terms", where)),
     )
 
 
@@ -180,9 +178,12 @@ def _parse_term(entry, where: str) -> ListedTerm:
     if not isinstance(entry, dict) or not isinstance(entry.get("term"), str):
         raise PolicyError(f"{where}: each of 'terms' needs a 'term' string")
     term = entry["term"].strip()
-    if len(term) < 2:
-        raise PolicyError(f"{where}: listed term {entry['term']!r} is too short")
+    # Normalised as the check sees it: a term of symbols only would match every sentence.
+    if sum(ch.isalnum() for ch in normalise(term)) < 2:
+        raise PolicyError(f"{where}: listed term {entry['term']!r} needs at least two letters or digits")
     until = entry.get("until")
+    if isinstance(until, dt.datetime):  # a TOML date-time: the day is what counts
+        until = until.date()
     if until is not None and not isinstance(until, dt.date):
         raise PolicyError(f"{where}: 'until' of {term!r} must be a date like 2027-03-31")
     return ListedTerm(term=term, until=until)
@@ -194,6 +195,8 @@ def _parse_contact(entry, where: str) -> Contact:
     role = entry.get("role", {})
     if isinstance(role, str):
         role = {lang: role for lang in LANGUAGES}
+    if not isinstance(role, dict):
+        raise PolicyError(f"{where}: 'role' must be a text or a table with de and en")
     return Contact(
         name=_text(entry, "name", where),
         email=str(entry.get("email", "")),
@@ -212,8 +215,10 @@ def _translations(entry: dict, key: str, where: str) -> dict[str, str]:
 
 
 def _string_lists(value, key: str) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict):
-        raise PolicyError(f"'{key}' must be a table with a list per language")
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(lang, []), list) for lang in LANGUAGES
+    ):
+        raise PolicyError(f"'{key}' must be a table with a list of texts per language")
     return {lang: tuple(str(item) for item in value.get(lang, [])) for lang in LANGUAGES}
 
 
@@ -224,8 +229,8 @@ def _text(entry: dict, key: str, where: str = "policy") -> str:
     return value.strip()
 
 
-def _list(data: dict, key: str) -> list:
+def _list(data: dict, key: str, where: str = "policy") -> list:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise PolicyError(f"'{key}' must be an array of tables ([[{key}]])")
+        raise PolicyError(f"{where}: '{key}' must be an array of tables ([[{key}]])")
     return value

@@ -3,6 +3,7 @@ language detection and UTF-16 offsets. Plain functions, no model and no Flask.""
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
         return True
     if not match.group().startswith("."):
         return True
-    word = _WORD_BEFORE.search(text, 0, match.start())
+    # Only the word right before the period matters: look back a short window, not the whole text.
+    word = _WORD_BEFORE.search(text, max(0, match.start() - 64), match.start())
     if not word:
         return True
     token = word.group(1).lower().lstrip("([\"'„“")
@@ -80,7 +82,7 @@ _HOMOGLYPHS = str.maketrans(
         "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
         "ѕ": "s", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u", "ν": "v", "α": "a", "β": "b",
         "ε": "e", "ι": "i", "κ": "k", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
-        "ß": "ss",
+        "ß": "ss",  # not a homoglyph: one spelling for "Straße" and "Strasse"
     }
 )
 # Digits and signs used for letters inside words ("Ums4tz", "pr0fit", "r3venue").
@@ -115,6 +117,14 @@ def _is_symbol(ch: str) -> bool:
     category = unicodedata.category(ch)
     # So: emoji and pictographs; Sk/Mn in emoji sequences (skin tones, variation selectors).
     return category == "So" or ch in "\ufe0f\ufe0e" or "\U0001f3fb" <= ch <= "\U0001f3ff"
+
+
+_WORD_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def strip_punctuation(chunk: str) -> str:
+    """A whitespace-separated chunk without the punctuation around it: "(Umsatz)," → "Umsatz"."""
+    return _WORD_EDGES.sub("", chunk)
 
 
 # --- language --------------------------------------------------------------------------------
@@ -157,7 +167,22 @@ def utf16_length(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
+class Utf16Offsets:
+    """Converts Python (code point) spans of one text to UTF-16 offsets, with one pass over it."""
+
+    def __init__(self, text: str):
+        # Characters outside the Basic Multilingual Plane take two UTF-16 units.
+        self._astral = [index for index, ch in enumerate(text) if ord(ch) > 0xFFFF]
+
+    def offset(self, index: int) -> int:
+        return index + bisect.bisect_left(self._astral, index)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """(offset, length) in UTF-16 units of the span start:end."""
+        offset = self.offset(start)
+        return offset, self.offset(end) - offset
+
+
 def utf16_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Convert a Python (code point) span of `text` to a UTF-16 (offset, length)."""
-    offset = utf16_length(text[:start])
-    return offset, utf16_length(text[start:end])
+    return Utf16Offsets(text).span(start, end)

@@ -11,9 +11,12 @@ from pathlib import Path
 import sklearn
 
 from .artifact import read_card, save_model
-from .examples import ExamplesError, base_corpus_sha256, load_base_corpus, load_examples
-from .paths import EXAMPLES_NAME, POLICY_NAME, default_model_dir
-from .policy import PolicyError, load_policy
+from .examples import (
+    MIN_EXAMPLES_PER_TOPIC, ExamplesError, base_corpus_sha256, count_topics, load_base_corpus,
+    load_examples,
+)
+from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
+from .policy import HARMLESS, PolicyError, load_policy
 from .report import format_quality
 from .training import model_card, train
 
@@ -36,8 +39,8 @@ class Material:
 
     def sources(self) -> dict[str, str]:
         sources = {
-            "examples": _sha256(self.examples),
-            "policy": _sha256(self.policy),
+            "examples": _sha256(self.examples, ExamplesError),
+            "policy": _sha256(self.policy, PolicyError),
         }
         if self.base:
             sources["base_corpus"] = base_corpus_sha256()
@@ -56,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy", type=Path, default=folder / POLICY_NAME,
                         help="policy TOML with the topics (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="where to write the model (default: postguard.joblib beside the policy)")
+                        help=f"where to write the model (default: {ARTIFACT_NAME} beside the policy)")
     parser.add_argument("--no-base", action="store_true",
                         help="train on the company's examples only, without the built-in base corpus")
     parser.add_argument("--force", action="store_true",
@@ -67,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the training command; bad input is one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
-    out = args.out or args.policy.parent / "postguard.joblib"
+    out = args.out or args.policy.parent / ARTIFACT_NAME
     material = Material(examples=args.examples, policy=args.policy, base=not args.no_base)
     try:
         card, quality = train_and_publish(material, out, force=args.force, log=print)
@@ -88,6 +91,11 @@ def train_and_publish(material: Material, out: Path, force: bool = False, log=pr
     examples = load_examples(material.examples, policy.topic_ids)
     if material.base:
         examples = examples + load_base_corpus(policy.topic_ids)
+    if count_topics(examples).get(HARMLESS, 0) < MIN_EXAMPLES_PER_TOPIC:
+        raise ExamplesError(
+            f"{material.examples}: training needs at least {MIN_EXAMPLES_PER_TOPIC} harmless "
+            f"('{HARMLESS}') examples; add some or train with the base corpus"
+        )
     log(f"Training on {len(examples):,} examples ({'with' if material.base else 'without'} "
         f"the base corpus), {len(policy.topics)} topics ...")
     result = train(examples, policy)
@@ -120,7 +128,7 @@ def check_gate(previous_card: dict | None, quality: dict) -> None:
 def stale_reason(artifact: Path, material: Material) -> str | None:
     """Why the model at `artifact` must be (re)trained from `material`, or None if it is current."""
     card = read_card(artifact)
-    if not artifact.is_file() or card is None:
+    if not artifact.is_file() or not isinstance(card, dict):
         return f"no model at {artifact} yet"
     if card.get("sklearn_version") != sklearn.__version__:
         return f"the model was made with scikit-learn {card.get('sklearn_version')}"
@@ -130,17 +138,33 @@ def stale_reason(artifact: Path, material: Material) -> str | None:
     return None
 
 
+def published_with_base(artifact: Path) -> bool:
+    """Whether the published model was trained with the base corpus (new models are)."""
+    card = read_card(artifact)
+    return bool(card.get("base_corpus", True)) if isinstance(card, dict) else True
+
+
 def ensure_model(artifact: Path, material: Material, log=print) -> None:
-    """Train and publish the model first when it is missing or made from other material."""
+    """Train and publish the model first when it is missing or made from other material.
+
+    A model that exists but was made from older examples or policy is replaced only through
+    the quality gate; when the gate refuses, the published model stays in service.
+    """
     reason = stale_reason(artifact, material)
-    if reason:
-        log(f"Training the model first: {reason}.")
-        card, _ = train_and_publish(material, artifact, force=True, log=log)
-        log(f"Model {card['version']} ready.")
+    if not reason:
+        return
+    log(f"Training the model first: {reason}.")
+    replaceable = reason.startswith("the model was made from other")
+    try:
+        card, _ = train_and_publish(material, artifact, force=not replaceable, log=log)
+    except GateRefused as exc:
+        log(f"Kept the published model: {exc} Run `python train_classifier.py --force` to replace it.")
+        return
+    log(f"Model {card['version']} ready.")
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, error: type[ValueError]) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
-        raise ExamplesError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {path}: {exc.strerror or exc}") from None

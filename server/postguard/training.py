@@ -12,7 +12,8 @@ import sklearn
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
-from .classifier import Classifier, build_pipeline
+from .classifier import Classifier, effective_threshold, taboo_scores
+from .features import DEFAULT_DESIGN
 from .examples import Example, count_topics
 from .policy import HARMLESS, Policy
 from .text import normalise, split_sentences
@@ -35,20 +36,28 @@ class TrainingResult:
 
 
 def train(
-    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0
+    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0, design=DEFAULT_DESIGN
 ) -> TrainingResult:
-    """Cross-validate to choose thresholds and measure quality, then fit on all examples."""
+    """Cross-validate to choose thresholds and measure quality, then fit on all examples.
+
+    `design` makes a fresh unfitted pipeline (see `features.DESIGNS`).
+    """
     labels = np.array([example.topic for example in examples])
     if len(set(labels)) < 2 or HARMLESS not in labels:
         raise ValueError("training needs harmless ('ok') examples and at least one topic")
-    out_of_fold, classes = cross_validated_scores(examples, folds, seed)
+    out_of_fold, classes = cross_validated_scores(examples, folds, seed, design)
     thresholds = choose_thresholds(out_of_fold, classes, labels, policy.topic_ids)
-    pipeline = fit([e.text for e in examples], labels)
+    pipeline = fit([e.text for e in examples], labels, design)
     classifier = Classifier(pipeline=pipeline, thresholds=thresholds)
     company = np.array([example.source == "company" for example in examples])
+    # Measure with the thresholds the check will apply, the policy's sensitivities included.
+    applied = {
+        topic: effective_threshold(threshold, policy.topic(topic).sensitivity)
+        for topic, threshold in thresholds.items()
+    }
     quality = {
-        "all": measure(out_of_fold, classes, labels, thresholds),
-        "company": measure(out_of_fold[company], classes, labels[company], thresholds)
+        "all": measure(out_of_fold, classes, labels, applied),
+        "company": measure(out_of_fold[company], classes, labels[company], applied)
         if company.any()
         else None,
         "folds": folds,
@@ -58,7 +67,7 @@ def train(
     return TrainingResult(classifier=classifier, quality=quality)
 
 
-def fit(texts: list[str], labels: np.ndarray):
+def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
     """Fit the pipeline in two rounds so that it learns sentences, which is what the check scores.
 
     Round one learns from whole posts. Round two adds every sentence of the harmless posts as
@@ -66,7 +75,7 @@ def fit(texts: list[str], labels: np.ndarray):
     most typical of its topic: the chatty rest of a taboo post ("Thanks, team!") then no longer
     teaches the model that thanks are taboo.
     """
-    first = build_pipeline().fit([normalise(text) for text in texts], labels)
+    first = design().fit([normalise(text) for text in texts], labels)
     classes = list(first.classes_)
     inputs, targets = [], []
     for text, label in zip(texts, labels):
@@ -83,24 +92,24 @@ def fit(texts: list[str], labels: np.ndarray):
             typical = first.predict_proba(sentences)[:, classes.index(label)]
             inputs.append(sentences[int(np.argmax(typical))])
             targets.append(label)
-    return build_pipeline().fit(inputs, np.array(targets))
+    return design().fit(inputs, np.array(targets))
 
 
 def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
-    """Score posts as the check does: the highest probability of any sentence, per label."""
+    """Score posts as the check does: the highest taboo score of any sentence, per label."""
     sentences, owners = [], []
     for index, text in enumerate(texts):
         parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
         sentences.extend(parts)
         owners.extend([index] * len(parts))
-    probabilities = classifier_pipeline.predict_proba(sentences)
+    probabilities = taboo_scores(classifier_pipeline.predict_proba(sentences), list(classes))
     scores = np.zeros((len(texts), len(classes)))
     np.maximum.at(scores, np.array(owners), probabilities)
     return scores
 
 
 def cross_validated_scores(
-    examples: list[Example], folds: int, seed: int
+    examples: list[Example], folds: int, seed: int, design=DEFAULT_DESIGN
 ) -> tuple[np.ndarray, list[str]]:
     """Out-of-fold post scores from stratified k-fold cross-validation."""
     labels = np.array([example.topic for example in examples])
@@ -109,7 +118,7 @@ def cross_validated_scores(
     smallest = min(count_topics(examples).values())
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
     def one_fold(train_index, test_index):
-        pipeline = fit([texts[i] for i in train_index], labels[train_index])
+        pipeline = fit([texts[i] for i in train_index], labels[train_index], design)
         return pipeline.classes_, post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
 
     folds_split = list(splitter.split(texts, labels))
