@@ -6,6 +6,7 @@ import pytest
 
 from postguard.app import create_app
 from postguard.artifact import ModelError
+from support import POLICY
 
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 
@@ -131,14 +132,10 @@ def test_extension_origin_gets_cors(client):
 
 def test_factory_without_model_fails_with_the_fix(tmp_path):
     with pytest.raises(ModelError, match="train_classifier.py"):
-        from conftest import POLICY
-
         create_app({"MODEL_PATH": str(tmp_path / "missing.joblib"), "POLICY_PATH": str(POLICY)})
 
 
 def test_factory_can_start_without_model_and_answers_503(tmp_path):
-    from conftest import POLICY
-
     app = create_app({"MODEL_PATH": str(tmp_path / "missing.joblib"), "POLICY_PATH": str(POLICY),
                       "REQUIRE_MODEL": False})
     client = app.test_client()
@@ -148,8 +145,6 @@ def test_factory_can_start_without_model_and_answers_503(tmp_path):
 
 
 def test_factory_reads_prefixed_environment(monkeypatch, model_path):
-    from conftest import POLICY
-
     monkeypatch.setenv("POSTGUARD_MAX_TEXT_CHARS", "50")
     app = create_app({"MODEL_PATH": str(model_path), "POLICY_PATH": str(POLICY)})
     assert app.config["MAX_TEXT_CHARS"] == 50

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import assert_finding, utf16_slice
+from support import assert_finding, utf16_slice
 from postguard.text import normalise
 
 TABOO = [

@@ -3,7 +3,7 @@
 import json
 import shutil
 
-from conftest import EXAMPLES, POLICY
+from support import EXAMPLES, POLICY
 from postguard.artifact import card_path
 from postguard.cli import run
 from postguard.trainer import Material, ensure_model, stale_reason

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import POLICY
+from support import POLICY
 from postguard.policy import PolicyError, load_policy
 
 

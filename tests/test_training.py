@@ -5,7 +5,7 @@ import json
 import pytest
 import sklearn
 
-from conftest import EXAMPLES, POLICY
+from support import EXAMPLES, POLICY
 from postguard.artifact import ModelError, card_path, load_model
 from postguard.trainer import GateRefused, check_gate, main
 
