@@ -13,7 +13,7 @@ TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
            "why": "Warum", "guideline": "Leitlinie", "instead": "Stattdessen",
            "ask": "Ansprechperson", "speakers": "Darüber sprechen"},
-    "en": {"none": "Nothing to point out: the post looks fine.", "found": "findings",
+    "en": {"none": "Nothing to point out: the post looks fine.", "found": "Findings",
            "why": "Why", "guideline": "Guideline", "instead": "Instead",
            "ask": "Contact", "speakers": "Who speaks about it"},
 }
@@ -135,7 +135,7 @@ def format_result(text: str, result: dict) -> str:
     if not result["findings"]:
         return labels["none"]
     utf16 = text.encode("utf-16-le")
-    lines = [f"{len(result['findings'])} {labels['found']}:"]
+    lines = [f"{labels['found']}: {len(result['findings'])}"]
     for finding in result["findings"]:
         start, end = 2 * finding["offset"], 2 * (finding["offset"] + finding["length"])
         passage = utf16[start:end].decode("utf-16-le")

@@ -24,7 +24,8 @@ FALSE_ALARM_TARGET_PER_TOPIC = 0.004
 THRESHOLD_FLOOR = 0.35
 # Harmless sentences shorter than this add nothing to learn from.
 MIN_SENTENCE_WORDS = 3
-THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.96, 0.01), 2)
+# Scores of 1 − P(ok) crowd near 1, so the grid is fine-grained up to 0.995.
+THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.9951, 0.005), 3)
 
 
 @dataclass(frozen=True)
