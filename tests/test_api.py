@@ -149,3 +149,13 @@ def test_factory_reads_prefixed_environment(monkeypatch, model_path):
     app = create_app({"MODEL_PATH": str(model_path), "POLICY_PATH": str(POLICY)})
     assert app.config["MAX_TEXT_CHARS"] == 50
     assert_error(app.test_client().post("/v1/check", json={"text": "x" * 51}), 413, "50 characters")
+
+
+def test_no_post_text_reaches_any_log(client, caplog):
+    marker = "Zebrafisch-4711 Umsatz 48 Millionen"
+    caplog.set_level("DEBUG")
+    client.post("/v1/check", json={"text": marker})
+    client.post("/v1/check", json={"text": marker, "site": 7})
+    client.post("/v1/check", data=marker, content_type="text/plain")
+    client.post("/v1/check", json={"text": marker}, headers={"Origin": "https://evil.example"})
+    assert "Zebrafisch" not in caplog.text
