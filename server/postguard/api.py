@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, current_app, jsonify, request
 
 from .errors import APIError
+from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -28,6 +29,11 @@ def health():
 @bp.get("/policy")
 def policy():
     return jsonify(_state().policy.to_dict())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.post("/check")

@@ -1,0 +1,93 @@
+"""The OpenAPI document of the HTTP API, served at /v1/openapi.json and used by the tests."""
+
+from __future__ import annotations
+
+from . import __version__
+
+_TEXTS = {"type": "object", "required": ["de", "en"], "properties": {
+    "de": {"type": "string"}, "en": {"type": "string"}}}
+_CONTACT = {"type": "object", "required": ["name", "email", "url"], "properties": {
+    "name": {"type": "string"}, "email": {"type": "string"}, "url": {"type": "string"},
+    "role": {}}}
+_TEXTS_LISTS = {"type": "object", "properties": {
+    "de": {"type": "array", "items": {"type": "string"}},
+    "en": {"type": "array", "items": {"type": "string"}}}}
+_MODEL = {"type": "object", "required": ["version", "trained_at"], "properties": {
+    "version": {"type": "string"}, "trained_at": {"type": "string"}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def openapi_document() -> dict:
+    """The API contract: request and response shapes of every endpoint, errors included."""
+    errors = {
+        "400": _error("malformed request: bad JSON, wrong or missing fields, invalid UTF-8"),
+        "403": _error("a Host that is not loopback or an Origin that is not an extension"),
+        "413": _error("body or text larger than this server's limits"),
+        "415": _error("the body is not JSON"),
+        "503": _error("no model is loaded"),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Postguard checking server", "version": __version__,
+                 "description": "Checks a post for the company's taboo topics, on this machine."},
+        "paths": {
+            "/v1/check": {"post": {
+                "summary": "Check the text of a post",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/CheckRequest"}}}},
+                "responses": {"200": {"description": "the findings", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CheckResult"}}}},
+                    **errors},
+            }},
+            "/v1/health": {"get": {"summary": "Whether a model is loaded", "responses": {
+                "200": {"description": "ready", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Health"}}}},
+                "403": errors["403"], "503": errors["503"]}}},
+            "/v1/policy": {"get": {"summary": "Topics, do's and don'ts and contacts", "responses": {
+                "200": {"description": "the policy", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Policy"}}}},
+                "403": errors["403"]}}},
+            "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": {"description": "OpenAPI 3.1"}}}},
+        },
+        "components": {"schemas": {
+            "CheckRequest": {"type": "object", "required": ["text"], "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": 100000},
+                "site": {"type": "string", "maxLength": 40}}},
+            "Finding": {"type": "object", "required": [
+                "topic", "title", "score", "offset", "length", "evidence", "message",
+                "guideline", "alternative", "contact"], "properties": {
+                "topic": {"type": "string"}, "title": {"type": "string"},
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "offset": {"type": "integer", "minimum": 0, "description": "UTF-16 code units"},
+                "length": {"type": "integer", "minimum": 1, "description": "UTF-16 code units"},
+                "evidence": {"type": "array", "items": {"type": "string"}},
+                "message": {"type": "string"}, "guideline": {"type": "string"},
+                "speakers": {"type": "string"}, "alternative": {"type": "string"},
+                "contact": _CONTACT, "source": {"enum": ["model", "listed"]}}},
+            "CheckResult": {"type": "object", "required": ["verdict", "findings", "lang", "model"],
+                            "properties": {
+                "verdict": {"enum": ["ok", "warn"]},
+                "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+                "lang": {"enum": ["de", "en"]}, "model": _MODEL}},
+            "Health": {"type": "object", "required": ["status", "model"], "properties": {
+                "status": {"const": "ok"}, "model": _MODEL}},
+            "Policy": {"type": "object", "required": ["company", "contact", "dos", "donts", "topics"],
+                       "properties": {
+                "company": {"type": "string"}, "contact": _CONTACT,
+                "dos": _TEXTS_LISTS, "donts": _TEXTS_LISTS,
+                "topics": {"type": "array", "items": {"type": "object", "required": [
+                    "id", "title", "guideline", "alternative", "contact"], "properties": {
+                    "id": {"type": "string"}, "title": _TEXTS, "guideline": _TEXTS,
+                    "alternative": _TEXTS, "message": _TEXTS, "speakers": _TEXTS,
+                    "contact": _CONTACT}}}}},
+            "Error": {"type": "object", "required": ["error", "message"],
+                      "additionalProperties": False, "properties": {
+                "error": {"type": "string"}, "message": {"type": "string"}}},
+        }},
+    }
+
