@@ -21,9 +21,10 @@ def _state():
 @bp.get("/health")
 def health():
     state = _state()
-    if state.checker is None:
+    checker = state.checker  # read once: a new model may be swapped in meanwhile
+    if checker is None:
         raise APIError(f"no model is loaded: {state.reason}", 503)
-    return jsonify(status="ok", model=state.checker.model.info)
+    return jsonify(status="ok", model=checker.model.info)
 
 
 @bp.get("/policy")
@@ -51,9 +52,10 @@ def check():
     site = body.get("site")
     if site is not None and (not isinstance(site, str) or len(site) > SITE_MAX_CHARS):
         raise APIError(f"'site' must be a string of at most {SITE_MAX_CHARS} characters, like \"linkedin\"")
-    if state.checker is None:
+    checker = state.checker  # read once: a new model may be swapped in meanwhile
+    if checker is None:
         raise APIError(f"no model is loaded: {state.reason}", 503)
-    return jsonify(state.checker.check(text).to_dict())
+    return jsonify(checker.check(text).to_dict())
 
 
 def _json_object() -> dict:
