@@ -9,14 +9,8 @@ from functools import cached_property
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .features import DEFAULT_DESIGN
 from .policy import HARMLESS
 from .text import strip_punctuation
-
-
-def build_pipeline() -> Pipeline:
-    """A fresh, unfitted pipeline of the design training uses (see `features.py`)."""
-    return DEFAULT_DESIGN()
 
 
 def effective_threshold(threshold: float, sensitivity: float) -> float:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import sklearn
 
-from .artifact import read_card, save_model
+from .artifact import file_sha256, read_card, save_model
 from .examples import (
     MIN_EXAMPLES_PER_TOPIC, ExamplesError, base_corpus_sha256, count_topics, load_base_corpus,
     load_examples,
@@ -165,6 +164,6 @@ def ensure_model(artifact: Path, material: Material, log=print) -> None:
 
 def _sha256(path: Path, error: type[ValueError]) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError as exc:
         raise error(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -70,6 +70,19 @@ def quotes(page):
     return [text.strip("“”„\"") for text in page.locator(f"{WARNING} .postguard-quote").all_inner_texts()]
 
 
+def assert_left_alone(page):
+    """Once the check has had time to answer, neither a warning nor an offline notice is shown."""
+    page.wait_for_timeout(SETTLED_MS)
+    assert page.locator(f"{WARNING}, {OFFLINE}").count() == 0
+
+
+def assert_posts_without_asking(page, text):
+    """The LinkedIn Post button publishes straight away, with no confirm dialog."""
+    page.click(".share-actions__primary-action")
+    assert page.locator(CONFIRM).count() == 0
+    assert published(page) == [{"kind": "post", "text": text}]
+
+
 def test_taboo_post_warns_with_topic_quote_guideline_and_contact(browser, site_url):
     page = browser.page
     editor = open_linkedin_composer(page, site_url)
@@ -110,12 +123,9 @@ def test_harmless_post_shows_nothing_and_goes_out_directly(browser, site_url):
     page = browser.page
     open_linkedin_composer(page, site_url)
     page.keyboard.type(HARMLESS_TEXT)
-    page.wait_for_timeout(SETTLED_MS)
-    assert page.locator(f"{WARNING}, {OFFLINE}").count() == 0
+    assert_left_alone(page)
 
-    page.click(".share-actions__primary-action")
-    assert page.locator(CONFIRM).count() == 0
-    assert published(page) == [{"kind": "post", "text": HARMLESS_TEXT}]
+    assert_posts_without_asking(page, HARMLESS_TEXT)
     assert browser.badge_text() == ""
 
 
@@ -248,9 +258,7 @@ def test_server_down_shows_offline_notice_and_posting_works(browser, site_url):
     page.wait_for_selector(OFFLINE, state="visible", timeout=APPEAR_MS)
     assert page.locator(WARNING).count() == 0
 
-    page.click(".share-actions__primary-action")
-    assert page.locator(CONFIRM).count() == 0
-    assert published(page) == [{"kind": "post", "text": TABOO_TEXT}]
+    assert_posts_without_asking(page, TABOO_TEXT)
 
 
 def test_editor_inserted_after_single_page_navigation(browser, site_url):
@@ -319,12 +327,9 @@ def test_pause_for_one_hour_lets_everything_through(browser, site_url):
     page = browser.page
     open_linkedin_composer(page, site_url)
     page.keyboard.type(TABOO_TEXT)
-    page.wait_for_timeout(SETTLED_MS)
-    assert page.locator(f"{WARNING}, {OFFLINE}").count() == 0
+    assert_left_alone(page)
 
-    page.click(".share-actions__primary-action")
-    assert page.locator(CONFIRM).count() == 0
-    assert published(page) == [{"kind": "post", "text": TABOO_TEXT}]
+    assert_posts_without_asking(page, TABOO_TEXT)
 
 
 def test_site_switched_off_is_left_alone(browser, site_url):
@@ -332,8 +337,7 @@ def test_site_switched_off_is_left_alone(browser, site_url):
     page = browser.page
     open_facebook_composer(page, site_url)
     page.keyboard.type(TABOO_TEXT)
-    page.wait_for_timeout(SETTLED_MS)
-    assert page.locator(f"{WARNING}, {OFFLINE}").count() == 0
+    assert_left_alone(page)
 
 
 def test_german_browser_gets_german_notes(playwright_api, extension_dir, tmp_path, server_url, site_url):
