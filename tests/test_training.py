@@ -7,6 +7,7 @@ import sklearn
 
 from support import EXAMPLES, POLICY
 from postguard.artifact import ModelError, card_path, load_model
+from postguard.examples import parse_examples
 from postguard.trainer import GateRefused, check_gate, main
 
 TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
@@ -66,6 +67,7 @@ def test_training_without_base_corpus(tmp_path):
         ("text,topic\nHallo,ok\n\"\",financials\n", "line 3: empty text"),
         ("text,topic\nHallo,ok\n", "at least 5 examples"),
         (b"text,topic\n\xff\xfe,ok\n", "not UTF-8"),
+        ("text,topic,shareable\nHallo,ok,maybe\n", "line 2: shareable must be 'yes', 'no' or empty"),
     ],
 )
 def test_bad_examples_are_one_line_and_exit_2(tmp_path, capsys, content, fragment):
@@ -79,6 +81,15 @@ def test_bad_examples_are_one_line_and_exit_2(tmp_path, capsys, content, fragmen
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and fragment in err, err
     assert not (tmp_path / "m.joblib").exists()
+
+
+def test_shareable_column_is_optional_and_read():
+    rows = parse_examples(
+        "text,topic,shareable\nTolles Sommerfest!,ok,yes\nUmsatz 5 Mio.,financials,\n".encode(),
+        ("financials",),
+    )
+    assert [(r.topic, r.shareable) for r in rows] == [("ok", True), ("financials", False)]
+    assert not any(r.shareable for r in parse_examples(b"text,topic\nHallo,ok\n", ("financials",)))
 
 
 def test_bad_policy_is_one_line_and_exit_2(tmp_path, capsys):

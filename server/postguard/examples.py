@@ -13,6 +13,7 @@ from .policy import HARMLESS
 
 MIN_EXAMPLES_PER_TOPIC = 5
 MAX_EXAMPLE_CHARS = 20_000
+SHAREABLE_VALUES = {"yes": True, "ja": True, "no": False, "nein": False, "": False}
 # The base corpus covers the four taboo topics of the guide.
 BASE_TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
 
@@ -28,6 +29,7 @@ class Example:
     text: str
     topic: str
     source: str = "company"  # "company" or "base"
+    shareable: bool = False  # comms allows showing it to employees (guidelines, practice)
 
 
 def load_examples(path: str | Path, topic_ids: tuple[str, ...]) -> list[Example]:
@@ -51,7 +53,11 @@ def load_examples(path: str | Path, topic_ids: tuple[str, ...]) -> list[Example]
 def parse_examples(
     raw: bytes, topic_ids: tuple[str, ...], name: str = "examples", source: str = "company"
 ) -> list[Example]:
-    """Parse `text,topic` CSV bytes; errors name the line (as a spreadsheet would count it)."""
+    """Parse `text,topic[,shareable]` CSV bytes; errors name the line (as a spreadsheet counts it).
+
+    The optional `shareable` column says `yes` for examples employees may see in the guidelines
+    and the practice; empty or `no` keeps an example for training only.
+    """
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -83,7 +89,14 @@ def parse_examples(
                     f"{name}, line {line}: unknown topic {topic!r}; "
                     f"use one of {', '.join(sorted(allowed))}"
                 )
-            examples.append(Example(text=text, topic=topic, source=source))
+            shareable = (row.get("shareable") or "").strip().lower()
+            if shareable not in SHAREABLE_VALUES:
+                raise ExamplesError(
+                    f"{name}, line {line}: shareable must be 'yes', 'no' or empty, not {shareable!r}"
+                )
+            examples.append(
+                Example(text=text, topic=topic, source=source, shareable=SHAREABLE_VALUES[shareable])
+            )
     except csv.Error as exc:
         raise ExamplesError(f"{name}, line {reader.line_num}: {exc}") from None
     if not examples:
