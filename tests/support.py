@@ -25,3 +25,11 @@ def utf16_slice(text: str, offset: int, length: int) -> str:
     """Cut `text` as JavaScript would with UTF-16 offset and length."""
     units = text.encode("utf-16-le")
     return units[2 * offset : 2 * (offset + length)].decode("utf-16-le")
+
+
+def assert_error(response, status: int, fragment: str = "") -> None:
+    """The one error shape, with the status and a message that says `fragment`."""
+    assert response.status_code == status
+    body = response.get_json()
+    assert set(body) == {"error", "message"}, body
+    assert fragment in body["message"], body

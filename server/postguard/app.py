@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask
 from flask_cors import CORS
 
+from . import access
 from .artifact import ModelError, card_path, load_model
 from .check import Checker
-from .errors import APIError, register_error_handlers
+from .clients import LOOPBACK_HOSTS, ClientGuard
+from .config import DEV_EXTENSION_ID, load_config
+from .errors import register_error_handlers
 from .paths import default_artifact, material_for
 from .policy import Policy, load_policy
 
-# Browser extensions are the only web clients; pages (and rebinding domains) are refused.
-EXTENSION_ORIGINS = [
-    re.compile(r"^chrome-extension://[a-p]{32}$"),
-    re.compile(r"^moz-extension://[0-9a-f-]{36}$"),
-]
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 log = logging.getLogger(__name__)
 
 
@@ -92,20 +88,28 @@ def _stamp(path: Path) -> tuple | None:
 def create_app(config: dict | None = None) -> Flask:
     """Create the app and load the policy and model once; views read them from extensions.
 
-    Settings come from the defaults below, then POSTGUARD_* environment variables, then `config`.
+    Settings come from the defaults below, then the configuration files and POSTGUARD_*
+    environment variables (see `config.py`), then `config`.
     """
     app = Flask(__name__)
     app.config.from_mapping(
-        MODEL_PATH=None,  # the trained artifact; default: model/postguard.joblib
+        MODEL_PATH=None,  # the trained artifact; default: postguard.joblib in the model folder
         POLICY_PATH=None,  # default: the policy.toml beside the model
         REQUIRE_MODEL=True,  # False: start without a model and answer 503 until there is one
         MAX_TEXT_CHARS=100_000,
         MAX_CONTENT_LENGTH=1024 * 1024,
         MODEL_RELOAD_SECONDS=1.0,  # how often to look for a newly published model; -1: never
-        ALLOWED_HOSTS=list(LOOPBACK_HOSTS),
+        TOKEN="",  # pairing token; when set, every client must send it
+        EXTENSION_IDS=[DEV_EXTENSION_ID],  # Chrome/Edge extensions allowed as Origin
+        EXTRA_HOSTS=[],  # Host names served besides the loopback ones (a central server's name)
     )
-    app.config.from_prefixed_env("POSTGUARD")
+    app.config.from_mapping(load_config().app_settings())
     app.config.from_mapping(config or {})
+    if app.config["EXTRA_HOSTS"] and not app.config["TOKEN"]:
+        raise ValueError(
+            "a server reachable under other names than the loopback ones needs a pairing token; "
+            "set `token` in the configuration (`postguard token --new`)"
+        )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
@@ -122,28 +126,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["postguard"] = state
 
     register_error_handlers(app)
-    app.before_request(_only_local_clients)
+    access.init_app(app)
+    guard = ClientGuard(
+        token=app.config["TOKEN"],
+        extension_ids=app.config["EXTENSION_IDS"],
+        hosts=[*LOOPBACK_HOSTS, *(h.lower() for h in app.config["EXTRA_HOSTS"])],
+    )
+    app.before_request(guard.check_request)
     app.before_request(state.look_for_new_model)
-    CORS(app, resources={r"/v1/*": {"origins": EXTENSION_ORIGINS}}, max_age=600)
+    CORS(app, resources={r"/v1/*": {"origins": guard.cors_origins()}}, max_age=600)
 
     from . import api
 
     app.register_blueprint(api.bp)
     return app
-
-
-def _only_local_clients():
-    """Refuse foreign Host headers (DNS rebinding) and web pages' origins."""
-    host = _host_name(request.host or "")
-    if host.lower() not in current_app.config["ALLOWED_HOSTS"]:
-        raise APIError(f"host {host!r} is not allowed; use http://127.0.0.1", 403)
-    origin = request.headers.get("Origin")
-    if origin and not any(pattern.match(origin) for pattern in EXTENSION_ORIGINS):
-        raise APIError(f"origin {origin!r} is not allowed; only the Postguard extension may call", 403)
-
-
-def _host_name(host: str) -> str:
-    """The Host header without its port: "127.0.0.1:7678" → "127.0.0.1", "[::1]:7678" → "[::1]"."""
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0]

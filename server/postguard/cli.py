@@ -25,13 +25,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the local checking server (waitress)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=7678, help="port (default: %(default)s)")
+    serve = commands.add_parser(
+        "serve", help="run the local checking server (waitress)",
+        description="Options left out come from the configuration (see `postguard config`).",
+    )
+    serve.add_argument("--host", default=None, help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: 7678)")
     serve.add_argument("--model", type=Path, default=None,
                        help="model artifact; trained from the examples beside it when missing "
-                       "(default: model/postguard.joblib)")
-    serve.add_argument("--threads", type=int, default=4, help="worker threads (default: %(default)s)")
+                       "(default: postguard.joblib in the model folder)")
+    serve.add_argument("--threads", type=int, default=None, help="worker threads (default: 4)")
+
+    commands.add_parser(
+        "config", help="print the effective configuration and where each value comes from"
+    )
+    token = commands.add_parser(
+        "token", help="show the pairing token the extension needs (see --new)",
+        description="Prints the pairing token. With --new, makes a new one and saves it in "
+        "your configuration file; a running server needs a restart to use it.",
+    )
+    token.add_argument("--new", action="store_true", help="make and save a new token")
 
     check = commands.add_parser("check", help="check a text from the terminal")
     check.add_argument("text", help="the post to check ('-' reads standard input)")
@@ -63,7 +76,9 @@ def run(argv: list[str] | None = None) -> int:
 
         return train_main(argv[1:])
     args = build_parser().parse_args(argv)
-    return {"serve": serve, "check": check, "evaluate": evaluate}[args.command](args)
+    commands = {"serve": serve, "check": check, "evaluate": evaluate, "config": show_config,
+                "token": token}
+    return commands[args.command](args)
 
 
 def serve(args) -> int:
@@ -76,17 +91,76 @@ def serve(args) -> int:
     from .policy import PolicyError
     from .trainer import Material, ensure_model, published_with_base
 
-    artifact = (args.model or default_artifact()).resolve()
+    from .clients import is_loopback_address
+    from .config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    host, port = args.host or config["host"], args.port or config["port"]
+    threads = args.threads or config["threads"]
+    if not is_loopback_address(host) and not config["token"]:
+        print(f"error: refusing to listen on {host} without a pairing token; other machines could "
+              "read what employees check. Run `postguard token --new` or set `token` in the "
+              "configuration (see `postguard config`)", file=sys.stderr)
+        return 2
+    _configure_logging(config["log_level"])
+    settings = config.app_settings()
+    if args.model:
+        settings["MODEL_PATH"] = str(args.model)
+    artifact = Path(settings.get("MODEL_PATH") or default_artifact()).resolve()
     examples, policy = material_for(artifact)
     try:
         material = Material(examples, policy, base=published_with_base(artifact))
         ensure_model(artifact, material, log=_say)
-        app = create_app({"MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
-    except (PolicyError, ExamplesError, ModelError) as exc:
+        app = create_app({**settings, "MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
+    except (PolicyError, ExamplesError, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _say(f"Postguard is checking on http://{args.host}:{args.port} (model {artifact})")
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="postguard")
+    pairing = "pairing token required" if config["token"] else "no pairing token"
+    _say(f"Postguard is checking on http://{host}:{port} (model {artifact}; {pairing})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="postguard")
+    return 0
+
+
+def show_config(args) -> int:
+    """Print every setting, its effective value and the layer it came from."""
+    from .config import ConfigError, describe, load_config, system_config_file, user_config_file
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(describe(config))
+    print(f"\nfiles read, later ones win: {system_config_file()}, {user_config_file()}, "
+          "then POSTGUARD_* environment variables")
+    return 0
+
+
+def token(args) -> int:
+    """Print the pairing token; with --new make one and save it in the per-user file."""
+    from .config import ConfigError, load_config, new_token, save_token, user_config_file
+
+    try:
+        config = load_config()
+        if args.new:
+            if config.sources["token"] not in ("default", str(user_config_file())):
+                print(f"error: the token is set in {config.sources['token']}, which wins over your "
+                      "own file; change it there", file=sys.stderr)
+                return 2
+            save_token(user_config_file(), new_token())
+            config = load_config()
+            _say(f"saved a new pairing token in {user_config_file()}; restart the server to use it")
+    except (ConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not config["token"]:
+        print("error: no pairing token is set; `postguard token --new` makes one", file=sys.stderr)
+        return 1
+    print(config["token"])
     return 0
 
 
@@ -96,11 +170,13 @@ def check(args) -> int:
     from .check import Checker
     from .policy import PolicyError, load_policy
 
+    from .config import ConfigError
+
     text = sys.stdin.read() if args.text == "-" else args.text
-    artifact = (args.model or default_artifact()).resolve()
     try:
+        artifact = (args.model or default_artifact()).resolve()
         checker = Checker(load_model(artifact), load_policy(material_for(artifact)[1]))
-    except (ModelError, PolicyError) as exc:
+    except (ModelError, PolicyError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = checker.check(text)
@@ -152,6 +228,16 @@ def format_result(text: str, result: dict) -> str:
             f"  {labels['ask']}: {contact['name']} <{contact['email']}> {contact['url']}".rstrip(),
         ]
     return "\n".join(lines)
+
+
+def _configure_logging(level: str) -> None:
+    """Log lines to standard error; access lines (see access.py) appear at level info."""
+    import logging
+
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("waitress.queue").setLevel(max(logging.getLogger().level, logging.WARNING))
 
 
 def _say(message: str) -> None:

@@ -25,6 +25,7 @@ def openapi_document() -> dict:
     """The API contract: request and response shapes of every endpoint, errors included."""
     errors = {
         "400": _error("malformed request: bad JSON, wrong or missing fields, invalid UTF-8"),
+        "401": _error("this server has a pairing token and the request did not send it"),
         "403": _error("a Host that is not loopback or an Origin that is not an extension"),
         "413": _error("body or text larger than this server's limits"),
         "415": _error("the body is not JSON"),
@@ -43,18 +44,21 @@ def openapi_document() -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/CheckResult"}}}},
                     **errors},
             }},
-            "/v1/health": {"get": {"summary": "Whether a model is loaded", "responses": {
+            "/v1/health": {"get": {"summary": "Whether a model is loaded", "security": [], "responses": {
                 "200": {"description": "ready", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Health"}}}},
                 "403": errors["403"], "503": errors["503"]}}},
             "/v1/policy": {"get": {"summary": "Topics, do's and don'ts and contacts", "responses": {
                 "200": {"description": "the policy", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Policy"}}}},
-                "403": errors["403"]}}},
-            "/v1/openapi.json": {"get": {"summary": "This document", "responses": {
+                "401": errors["401"], "403": errors["403"]}}},
+            "/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
         },
-        "components": {"schemas": {
+        # Only when the server is configured with a token (`postguard token`); else no credentials.
+        "security": [{}, {"pairingToken": []}],
+        "components": {"securitySchemes": {"pairingToken": {
+            "type": "apiKey", "in": "header", "name": "X-Postguard-Token"}}, "schemas": {
             "CheckRequest": {"type": "object", "required": ["text"], "properties": {
                 "text": {"type": "string", "minLength": 1, "maxLength": 100000},
                 "site": {"type": "string", "maxLength": 40}}},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 ARTIFACT_NAME = "postguard.joblib"
@@ -11,8 +10,13 @@ EXAMPLES_NAME = "examples.csv"
 
 
 def default_model_dir() -> Path:
-    """The model folder: $POSTGUARD_MODEL_DIR, else `./model`, else the source tree's `model/`."""
-    configured = os.environ.get("POSTGUARD_MODEL_DIR")
+    """The configured `model_dir` (see config.py), else `./model`, else the source tree's `model/`.
+
+    Raises ConfigError when the configuration cannot be read.
+    """
+    from .config import load_config  # config names the artifact file from here
+
+    configured = load_config()["model_dir"]
     if configured:
         return Path(configured)
     for candidate in (Path.cwd() / "model", Path(__file__).resolve().parents[2] / "model"):

@@ -14,6 +14,7 @@ from .examples import (
     MIN_EXAMPLES_PER_TOPIC, ExamplesError, base_corpus_sha256, count_topics, load_base_corpus,
     load_examples,
 )
+from .config import ConfigError
 from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
 from .policy import HARMLESS, PolicyError, load_policy
 from .report import format_quality
@@ -68,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the training command; bad input is one line on stderr and exit status 2."""
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except ConfigError as exc:  # the model folder comes from the configuration
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     out = args.out or args.policy.parent / ARTIFACT_NAME
     material = Material(examples=args.examples, policy=args.policy, base=not args.no_base)
     try:

@@ -1,0 +1,186 @@
+"""The server's configuration: defaults, then the system-wide file, the per-user file, the environment.
+
+Each layer overrides the one before it, key by key. The files are flat TOML (`port = 7678`);
+environment variables are the keys in capitals with a `POSTGUARD_` prefix (`POSTGUARD_PORT`), and
+lists there are comma-separated. `postguard config` prints the result and where each value came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_PREFIX = "POSTGUARD_"
+# The development build's id, fixed by the manifest's `key`; IT adds its store ids.
+DEV_EXTENSION_ID = "lapjanakalhjchacimdofhjdejjjljkl"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+CHROME_ID = re.compile(r"^[a-p]{32}$")
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: object
+    kind: type  # str, int, float, list (of str) or Path
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "host": Setting("127.0.0.1", str, "address the server listens on"),
+    "port": Setting(7678, int, "port the server listens on"),
+    "model_dir": Setting(None, Path, "folder with policy.toml, examples.csv and the trained model"),
+    "token": Setting("", str, "pairing token clients send as X-Postguard-Token; empty: none"),
+    "extension_ids": Setting([DEV_EXTENSION_ID], list, "Chrome/Edge extension ids allowed to call"),
+    "allowed_hosts": Setting([], list, "Host names accepted besides 127.0.0.1, localhost and [::1]"),
+    "log_level": Setting("info", str, "debug, info (access lines), warning or error"),
+    "threads": Setting(4, int, "worker threads of the server"),
+    "max_text_chars": Setting(100_000, int, "longest post the server checks"),
+    "max_body_bytes": Setting(1024 * 1024, int, "largest request body"),
+    "model_reload_seconds": Setting(1.0, float, "how often to look for a new model; -1: never"),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file or variable cannot be used; the message names it and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict
+    sources: dict  # key -> "default", a file's path, or the environment variable's name
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+    def app_settings(self) -> dict:
+        """The settings `create_app` takes, under its names."""
+        return {
+            "TOKEN": self["token"],
+            "EXTENSION_IDS": list(self["extension_ids"]),
+            "EXTRA_HOSTS": list(self["allowed_hosts"]),
+            "MAX_TEXT_CHARS": self["max_text_chars"],
+            "MAX_CONTENT_LENGTH": self["max_body_bytes"],
+            "MODEL_RELOAD_SECONDS": self["model_reload_seconds"],
+        }  # the model folder is read by paths.default_model_dir
+
+
+def system_config_file() -> Path:
+    """Where IT puts the machine-wide file."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "Postguard" / "config.toml"
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/Postguard/config.toml")
+    return Path("/etc/postguard/config.toml")
+
+
+def user_config_file(env: dict | None = None) -> Path:
+    """The per-user file; POSTGUARD_CONFIG names another one."""
+    env = os.environ if env is None else env
+    if env.get("POSTGUARD_CONFIG"):
+        return Path(env["POSTGUARD_CONFIG"])
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = Path(env.get("APPDATA") or home / "AppData" / "Roaming")
+        return base / "Postguard" / "config.toml"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Postguard" / "config.toml"
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "postguard" / "config.toml"
+
+
+def load_config(env: dict | None = None, system_file: Path | None = None,
+                user_file: Path | None = None) -> Config:
+    """The effective configuration; raise ConfigError naming the file or variable at fault."""
+    env = os.environ if env is None else env
+    values = {key: setting.default for key, setting in SETTINGS.items()}
+    sources = dict.fromkeys(SETTINGS, "default")
+    for path in (system_file or system_config_file(), user_file or user_config_file(env)):
+        for key, value in _read_file(path).items():
+            values[key], sources[key] = _coerce(key, value, str(path)), str(path)
+    for key in SETTINGS:
+        name = ENV_PREFIX + key.upper()
+        if env.get(name, "") != "":
+            values[key], sources[key] = _coerce(key, env[name], name, from_env=True), name
+    return Config(values, sources)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def save_token(path: Path, token: str) -> None:
+    """Write `token = "..."` into a per-user file, replacing an earlier token line; owner-only."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    lines = [line for line in lines if not line.replace(" ", "").startswith("token=")]
+    # Top-level keys must come before any [table]; the files are flat, but be safe.
+    lines.insert(0, f'token = "{token}"')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.touch(mode=0o600)
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def describe(config: Config) -> str:
+    """The effective configuration as `postguard config` prints it (the token masked)."""
+    width = max(map(len, SETTINGS))
+    lines = []
+    for key, setting in SETTINGS.items():
+        value = config[key]
+        if key == "token":
+            value = f"set ({len(value)} characters; `postguard token` shows it)" if value else "(none)"
+        elif isinstance(value, list):
+            value = ", ".join(value) or "(none)"
+        elif value is None:
+            value = "(automatic)"
+        lines.append(f"{key:<{width}}  {value}  [{config.sources[key]}]")
+    return "\n".join(lines)
+
+
+def _read_file(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {', '.join(map(repr, unknown))}; known keys: {', '.join(SETTINGS)}"
+        )
+    return data
+
+
+def _coerce(key: str, value, where: str, from_env: bool = False):
+    """The value as its setting's kind, or ConfigError saying what was expected."""
+    kind = SETTINGS[key].kind
+    if from_env:  # environment variables are strings: read them as the kind asks
+        value = [part.strip() for part in value.split(",") if part.strip()] if kind is list else value
+    if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if key == "extension_ids" and not all(CHROME_ID.match(v) for v in value):
+            raise ConfigError(f"{where}: '{key}' must list Chrome/Edge extension ids (32 letters a-p)")
+        return value
+    numeric = (int,) if kind is int else (int, float)
+    if kind in (int, float) and (from_env or isinstance(value, numeric)) and not isinstance(value, bool):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    if kind in (str, Path) and isinstance(value, str):
+        if key == "log_level":
+            if value.lower() in LOG_LEVELS:
+                return value.lower()
+        else:
+            return Path(value).expanduser() if kind is Path else value
+    expected = {
+        list: "a list of strings", int: "a whole number", float: "a number", Path: "a folder path",
+    }.get(kind, " or ".join(LOG_LEVELS) if key == "log_level" else "a string")
+    raise ConfigError(f"{where}: '{key}' must be {expected}, not {value!r}")
