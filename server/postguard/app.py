@@ -15,7 +15,10 @@ from flask_cors import CORS
 from .artifact import ModelError, card_path, load_model
 from .check import Checker
 from .errors import APIError, register_error_handlers
-from .paths import default_artifact, material_for
+from .examples import ExamplesError, load_examples
+from .feeds import FeedReader
+from .guidelines import SharedExample, shared_examples
+from .paths import EXAMPLES_NAME, default_artifact, material_for
 from .policy import Policy, load_policy
 
 # Browser extensions are the only web clients; pages (and rebinding domains) are refused.
@@ -45,6 +48,8 @@ class State:
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
     _loading: threading.Lock = field(default_factory=threading.Lock)
+    examples: tuple[SharedExample, ...] = ()  # what employees may see of the examples
+    feeds: FeedReader | None = None  # the inside feed, when the policy lists feeds
 
     def load(self) -> None:
         """Load the published model; raise ModelError if it is unusable with this policy."""
@@ -103,6 +108,12 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         MODEL_RELOAD_SECONDS=1.0,  # how often to look for a newly published model; -1: never
         ALLOWED_HOSTS=list(LOOPBACK_HOSTS),
+        EXAMPLES_PATH=None,  # default: the examples.csv beside the policy
+        FEED_CACHE_PATH=None,  # default: cache/feeds.json beside the model
+        FEED_REFRESH_SECONDS=1800,  # how often to fetch the policy's feeds; 0 or less: never
+        FEED_TIMEOUT_SECONDS=10,
+        FEED_MAX_BYTES=2 * 1024 * 1024,
+        FEED_MAX_ITEMS=30,
     )
     app.config.from_prefixed_env("POSTGUARD")
     app.config.from_mapping(config or {})
@@ -119,6 +130,8 @@ def create_app(config: dict | None = None) -> Flask:
         if app.config["REQUIRE_MODEL"]:
             raise
         state.reason = str(exc)
+    state.examples = _shareable_examples(Path(app.config["EXAMPLES_PATH"] or policy_path.parent / EXAMPLES_NAME), policy)
+    state.feeds = _feed_reader(app.config, policy, artifact)
     app.extensions["postguard"] = state
 
     register_error_handlers(app)
@@ -130,6 +143,31 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     return app
+
+
+def _shareable_examples(path: Path, policy: Policy) -> tuple[SharedExample, ...]:
+    """The examples comms marked as shareable; none when the file cannot be read (checks go on)."""
+    try:
+        return shared_examples(load_examples(path, policy.topic_ids), policy)
+    except ExamplesError as exc:
+        log.warning("the guidelines show no examples: %s", exc)
+        return ()
+
+
+def _feed_reader(config, policy: Policy, artifact: Path) -> FeedReader | None:
+    """The inside feed's reader, refreshing in the background when the policy lists feeds."""
+    if not policy.feeds:
+        return None
+    reader = FeedReader(
+        policy.feeds,
+        Path(config["FEED_CACHE_PATH"] or artifact.parent / "cache" / "feeds.json"),
+        timeout=float(config["FEED_TIMEOUT_SECONDS"]),
+        max_bytes=int(config["FEED_MAX_BYTES"]),
+        max_items=int(config["FEED_MAX_ITEMS"]),
+    )
+    if config["FEED_REFRESH_SECONDS"] > 0:
+        reader.start(float(config["FEED_REFRESH_SECONDS"]))
+    return reader
 
 
 def _only_local_clients():
