@@ -13,7 +13,9 @@ if (typeof importScripts === "function") {
 const api = globalThis.browser ?? globalThis.chrome;
 const Settings = globalThis.PostguardSettings;
 
-const TIMEOUT_MS = { check: 3000, health: 2000, policy: 3000 };
+const TIMEOUT_MS = { check: 3000, health: 2000, policy: 3000, guidelines: 3000, feed: 3000 };
+const PAGES = { guidelines: "guidelines.html", practice: "practice.html" };
+const TOPIC_ID = /^[a-z][a-z0-9_]{1,39}$/;
 const BADGE_COLOUR = "#b45309";
 
 /** Call the server; resolves to {ok:true, body} or {ok:false, error, offline}. */
@@ -75,6 +77,27 @@ const handlers = {
   async policy() {
     const reply = await callServer("/v1/policy", { timeoutMs: TIMEOUT_MS.policy });
     return reply.ok ? { ok: true, policy: reply.body } : reply;
+  },
+
+  /** → {ok, guidelines}: the policy with the examples comms marked as shareable. */
+  async guidelines() {
+    const reply = await callServer("/v1/guidelines", { timeoutMs: TIMEOUT_MS.guidelines });
+    return reply.ok ? { ok: true, guidelines: reply.body } : reply;
+  },
+
+  /** → {ok, feed}: what is said about the company, from the server's feed cache. */
+  async feed() {
+    const reply = await callServer("/v1/feed", { timeoutMs: TIMEOUT_MS.feed });
+    return reply.ok ? { ok: true, feed: reply.body } : reply;
+  },
+
+  /** {page, topic} → opens the guidelines or the practice in a tab (content scripts cannot). */
+  async openPage(message) {
+    const page = Object.hasOwn(PAGES, message.page) ? PAGES[message.page] : null;
+    if (!page) return { ok: false, error: "unknown page" };
+    const topic = typeof message.topic === "string" && TOPIC_ID.test(message.topic) ? message.topic : "";
+    await api.tabs.create({ url: api.runtime.getURL(topic ? `${page}?topic=${topic}` : page) });
+    return { ok: true };
   },
 
   /** {count} from a content script → the toolbar badge of its tab. */

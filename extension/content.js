@@ -17,6 +17,7 @@
   const Sites = globalThis.PostguardSites;
   const Settings = globalThis.PostguardSettings;
   const I18n = globalThis.PostguardI18n;
+  const Ask = globalThis.PostguardAsk;
 
   const DEBOUNCE_MS = 400; // pause in typing before the text is checked
   const MIN_CHARS = 10; // a greeting or an emoji needs no check
@@ -108,6 +109,7 @@
       shadow: null,
       collapsed: false,
       openWhy: new Set(),
+      includeDraft: false, // "Ask before posting" puts the draft into the mail only when ticked
     };
     // Lexical cancels beforeinput and fires no input events: only its DOM updates tell.
     state.observer = new MutationObserver(() => {
@@ -248,7 +250,13 @@
     .postguard-label { font-weight: 600; }
     .postguard-footer { color: #6b7280; font-size: 12px; margin-top: 8px; }
     .postguard-offline { border-left-color: #9ca3af; background: #f9fafb; border-color: #e5e7eb; color: #4b5563; font-size: 12px; padding: 6px 10px; }
-    button, a { pointer-events: auto; font: inherit; }
+    button, a, input, label { pointer-events: auto; font: inherit; }
+    .postguard-ask-actions, .postguard-learn { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; }
+    .postguard-ask {
+      display: inline-block; border: 1px solid #1e5ea8; background: #1e5ea8; color: #fff; border-radius: 14px;
+      padding: 1px 10px; font-size: 12px; text-decoration: none;
+    }
+    .postguard-include-label { display: flex; align-items: center; gap: 4px; font-size: 12px; color: #4b5563; }
     button {
       cursor: pointer; border: 1px solid #d6b57a; background: #fff; color: #92400e; border-radius: 14px;
       padding: 1px 10px; font-size: 12px;
@@ -369,7 +377,8 @@
     if (finding.message) section.append(el("p", "postguard-line", finding.message));
     section.append(labelled("postguard-guideline", t("guidelineLabel"), finding.guideline));
     section.append(labelled("postguard-alternative", t("alternativeLabel"), finding.alternative));
-    section.append(contactLine(finding.contact));
+    section.append(askBeforePosting(state, finding));
+    section.append(learnLinks(finding));
 
     const key = `${finding.topic}:${finding.offset}`;
     const why = el("button", "postguard-why", t("whyButton"));
@@ -394,32 +403,76 @@
     return line;
   }
 
-  function contactLine(contact) {
-    const t = shared.t;
-    const line = el("p", "postguard-line postguard-contact");
-    line.append(el("span", "postguard-label", `${t("contactLabel")} `));
-    if (!contact) return line;
-    if (contact.name) line.append(`${contact.name} `);
-    if (typeof contact.email === "string" && /^[^\s@?&#]+@[^\s@?&#]+$/.test(contact.email)) {
-      const mail = el("a", "postguard-mail", contact.email);
-      mail.href = `mailto:${contact.email}`;
-      line.append("· ", mail);
-    }
-    if (typeof contact.url === "string" && /^https?:\/\//i.test(contact.url)) {
-      const link = el("a", "postguard-link", t("contactMore"));
-      link.href = contact.url;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      line.append(" · ", link);
-    }
-    return line;
-  }
-
   /** The flagged sentence as the person wrote it; offsets are UTF-16 units, like JS strings. */
   function quote(text, finding) {
     const sentence = text.slice(finding.offset, finding.offset + finding.length).replace(/\s+/g, " ").trim();
     const short = sentence.length > QUOTE_MAX_CHARS ? `${sentence.slice(0, QUOTE_MAX_CHARS - 1)}…` : sentence;
     return shared.t("quoted", short);
+  }
+
+  // ---- asking the topic's contact before posting -----------------------------------------
+
+  /** Who to ask about the topic, with a mail (draft only if ticked) and a chat link. */
+  function askBeforePosting(state, finding) {
+    const t = shared.t;
+    const contact = finding.contact ?? {};
+    const block = el("div", "postguard-ask-block");
+    const who = el("p", "postguard-line postguard-contact");
+    who.append(el("span", "postguard-label", `${t("contactLabel")} `), String(contact.name ?? ""));
+    if (contact.role) who.append(` (${contact.role})`);
+    block.append(who);
+    const actions = el("p", "postguard-line postguard-ask-actions");
+    let draftChoice = null;
+    if (Ask.isEmail(contact.email)) {
+      const mail = el("a", "postguard-ask postguard-mail", t("askBeforePosting"));
+      const include = el("input", "postguard-include-draft");
+      include.type = "checkbox";
+      include.checked = state.includeDraft;
+      draftChoice = el("label", "postguard-line postguard-include-label");
+      draftChoice.append(include, t("askIncludeDraft"));
+      const refresh = () => {
+        mail.href = askMailto(state, finding, contact);
+      };
+      include.addEventListener("change", () => {
+        state.includeDraft = include.checked;
+        refresh();
+      });
+      mail.addEventListener("click", refresh); // the draft as it is at this moment
+      refresh();
+      actions.append(mail);
+    }
+    if (Ask.isWebLink(contact.url)) {
+      const chat = el("a", "postguard-chat postguard-link", t("askChat"));
+      chat.href = contact.url;
+      chat.target = "_blank";
+      chat.rel = "noopener noreferrer";
+      actions.append(chat);
+    }
+    if (actions.childNodes.length) block.append(actions);
+    if (draftChoice) block.append(draftChoice);
+    return block;
+  }
+
+  function askMailto(state, finding, contact) {
+    const t = shared.t;
+    let body = t("askMailBody", contact.name ?? "", finding.title);
+    if (state.includeDraft) body += `\n\n${t("askMailDraft")}\n\n${Ask.draftForMail(readText(state.editor))}`;
+    return Ask.mailto(contact.email, t("askMailSubject", finding.title), body);
+  }
+
+  // ---- the guidelines and the practice, one click from a note -----------------------------
+
+  function learnLinks(finding) {
+    const t = shared.t;
+    const line = el("p", "postguard-line postguard-learn");
+    const guidelines = el("button", "postguard-open-guidelines", t("openGuidelines"));
+    guidelines.type = "button";
+    guidelines.addEventListener("click", () => send({ type: "openPage", page: "guidelines", topic: finding.topic }));
+    const practice = el("button", "postguard-open-practice", t("openPractice"));
+    practice.type = "button";
+    practice.addEventListener("click", () => send({ type: "openPage", page: "practice", topic: finding.topic }));
+    line.append(guidelines, practice);
+    return line;
   }
 
   // ---- placing the panel ---------------------------------------------------------------

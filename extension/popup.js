@@ -51,6 +51,64 @@
     }
   }
 
+  // ---- practice progress, launches and the inside feed -----------------------------------
+
+  const LAUNCH_NOTICE_DAYS = 14;
+  const FEED_ITEMS_SHOWN = 6;
+
+  /** "This week: 2 of 5", from this browser's storage only. */
+  async function showPracticeProgress() {
+    const { practice } = await api.storage.local.get("practice");
+    const week = globalThis.PostguardPractice.isoWeek(new Date());
+    const set = practice?.week === week && Array.isArray(practice.set) ? practice.set : [];
+    const total = set.length || globalThis.PostguardPractice.SET_SIZE;
+    const done = set.filter((id) => practice.answers?.[id]).length;
+    document.getElementById("practice-progress").textContent =
+      done && done >= total ? t("popupPracticeDone") : t("popupPracticeProgress", done, total);
+  }
+
+  /** Days from an ISO date ("2027-03-24") to today, in the person's own calendar. */
+  function daysSince(isoDate) {
+    const [year, month, day] = String(isoDate).split("-").map(Number);
+    const now = new Date();
+    return Math.round((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.UTC(year, month - 1, day)) / 86400000);
+  }
+
+  /** "X has launched: you can post about it now", for two weeks from the day it may be posted. */
+  function showLaunches(body) {
+    const recent = (Array.isArray(body?.launches) ? body.launches : []).filter((launch) => {
+      const days = daysSince(launch.since);
+      return days >= 0 && days < LAUNCH_NOTICE_DAYS;
+    });
+    fillList(document.getElementById("launch-list"), recent.map((launch) => t("launchNotice", launch.term)));
+    document.getElementById("launches").hidden = recent.length === 0;
+  }
+
+  /** "What is said about us": the newest feed items; a feed left out is a quiet note. */
+  async function showFeed() {
+    const reply = await api.runtime.sendMessage({ type: "feed" });
+    if (!reply?.ok) return;
+    const items = (reply.feed?.items ?? []).filter((item) => /^https?:\/\//i.test(item.link)).slice(0, FEED_ITEMS_SHOWN);
+    const notes = reply.feed?.notes ?? [];
+    const list = document.getElementById("feed-items");
+    list.replaceChildren(...items.map((item) => {
+      const entry = Object.assign(document.createElement("li"), { className: "postguard-feed-item" });
+      entry.dataset.postguardOfficial = String(Boolean(item.official));
+      const link = Object.assign(document.createElement("a"), { href: item.link, textContent: item.title, target: "_blank", rel: "noopener noreferrer" });
+      const meta = Object.assign(document.createElement("span"), { className: "postguard-muted" });
+      const date = item.published ? new Date(item.published) : null;
+      meta.textContent = [item.feed, date && !Number.isNaN(date.getTime()) ? date.toLocaleDateString(language) : ""].filter(Boolean).join(" · ");
+      entry.append(link, meta);
+      if (item.official) entry.append(Object.assign(document.createElement("span"), { className: "postguard-tag", textContent: t("feedOfficial") }));
+      return entry;
+    }));
+    document.getElementById("feed-note").hidden = notes.length === 0;
+    document.getElementById("inside-feed").hidden = items.length === 0 && notes.length === 0;
+  }
+
+  showPracticeProgress();
+  showFeed();
+
   const [health, policy] = await Promise.all([
     api.runtime.sendMessage({ type: "health" }),
     api.runtime.sendMessage({ type: "policy" }),
@@ -72,6 +130,7 @@
     fillList(document.getElementById("donts"), body.donts?.[language] ?? body.donts?.en ?? []);
     showContact(body.contact);
     document.getElementById("policy-lists").hidden = false;
+    showLaunches(body);
   } else {
     document.getElementById("policy-unavailable").hidden = false;
   }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import http.server
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +37,86 @@ def assert_error(response, status: int, fragment: str = "") -> None:
     body = response.get_json()
     assert set(body) == {"error", "message"}, body
     assert fragment in body["message"], body
+
+
+FEEDS = ROOT / "tests" / "data" / "feeds"
+
+
+class FeedSite:
+    """A local web server for feed tests: the files in tests/data/feeds, with ETags (304 on a
+    match), plus awkward answers: /slow/<file> answers late, /huge.rss and /huge-unsized.rss
+    (no Content-Length) are far too large,
+    /redirect-to-file points at a file:// address. It records each request's path and headers."""
+
+    def __init__(self, slow_seconds: float = 3.0):
+        self.slow_seconds = slow_seconds
+        self.requests: list[tuple[str, dict]] = []
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True  # a slow answer must not hold up the test's end
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.requests]
+
+    def _handler(self):
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the base class's name
+                site.requests.append((self.path, dict(self.headers)))
+                path = self.path.lstrip("/")
+                if path in ("huge.rss", "huge-unsized.rss"):
+                    items = "".join(f"<item><title>Item {n}</title><link>https://x.example/{n}</link></item>" for n in range(5000))
+                    body = f"<rss version='2.0'><channel><title>Huge</title>{items}</channel></rss>".encode()
+                    return self._send(200, body, sized=path == "huge.rss")
+                if path == "redirect-to-file":
+                    self.send_response(302)
+                    self.send_header("Location", "file:///etc/hostname")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if path.startswith("slow/"):
+                    time.sleep(site.slow_seconds)
+                    path = path.removeprefix("slow/")
+                file = FEEDS / path
+                if "/" in path or not file.is_file():
+                    return self._send(404, b"not found")
+                body = file.read_bytes()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return None
+                return self._send(200, body, {"ETag": etag})
+
+            def _send(self, status, body: bytes, headers=None, sized=True):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                if sized:  # without Content-Length the reader learns the size only by reading
+                    self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the reader gave up (size cap): that is what the test wants
+
+            def log_message(self, format, *args):  # noqa: A002 - the base class's name
+                pass
+
+        return Handler
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

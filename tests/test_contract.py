@@ -1,12 +1,15 @@
 """Random input against /v1/check: never a 5xx, and every reply matches the OpenAPI document."""
 
+import datetime as dt
 import json
 
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from postguard.app import create_app
 from postguard.openapi import openapi_document
+from support import EXAMPLES, POLICY, FeedSite
 
 DOCUMENT = openapi_document()
 JSON_VALUES = st.recursive(
@@ -60,6 +63,37 @@ def test_findings_point_inside_the_text(app, text):
 def test_openapi_document_is_served_and_describes_every_endpoint(client):
     served = client.get("/v1/openapi.json").get_json()
     assert served == json.loads(json.dumps(DOCUMENT))
-    assert set(served["paths"]) == {"/v1/check", "/v1/health", "/v1/policy", "/v1/openapi.json"}
-    assert_matches_document(client.get("/v1/health"), "/v1/health", "get")
-    assert_matches_document(client.get("/v1/policy"), "/v1/policy", "get")
+    assert set(served["paths"]) == {
+        "/v1/check", "/v1/health", "/v1/policy", "/v1/guidelines", "/v1/feed", "/v1/openapi.json"}
+    for path in ("/v1/health", "/v1/policy", "/v1/guidelines", "/v1/feed"):
+        assert_matches_document(client.get(path), path, "get")
+
+
+def test_feed_with_items_and_notes_matches_the_document(tmp_path, model_path):
+    with FeedSite() as site:
+        policy = tmp_path / "policy.toml"
+        policy.write_text(
+            POLICY.read_text(encoding="utf-8")
+            + f'\n[[feeds]]\nurl = "{site.url("press.rss")}"\nofficial = true\n'
+            + f'\n[[feeds]]\nurl = "{site.url("broken.xml")}"\n',
+            encoding="utf-8",
+        )
+        app = create_app({"MODEL_PATH": str(model_path), "POLICY_PATH": str(policy), "TESTING": True,
+                          "FEED_REFRESH_SECONDS": 0, "FEED_CACHE_PATH": str(tmp_path / "feeds.json")})
+        app.extensions["postguard"].feeds.refresh()
+    response = app.test_client().get("/v1/feed")
+    assert_matches_document(response, "/v1/feed", "get")
+    body = response.get_json()
+    assert body["items"] and body["notes"]
+
+
+def test_guidelines_after_a_launch_match_the_document(tmp_path, model_path):
+    policy = tmp_path / "policy.toml"
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    policy.write_text(POLICY.read_text(encoding="utf-8").replace("until = 2027-03-23", f"until = {yesterday}"),
+                      encoding="utf-8")
+    app = create_app({"MODEL_PATH": str(model_path), "POLICY_PATH": str(policy), "TESTING": True,
+                      "EXAMPLES_PATH": str(EXAMPLES)})
+    response = app.test_client().get("/v1/guidelines")
+    assert_matches_document(response, "/v1/guidelines", "get")
+    assert [launch["term"] for launch in response.get_json()["launches"]] == ["Falke"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from flask import Blueprint, current_app, jsonify, request
 
 from .errors import APIError
+from .feeds import FeedSnapshot
+from .guidelines import build_guidelines
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
@@ -29,7 +32,20 @@ def health():
 
 @bp.get("/policy")
 def policy():
-    return jsonify(_state().policy.to_dict())
+    return jsonify(_state().policy.to_dict(dt.date.today()))
+
+
+@bp.get("/guidelines")
+def guidelines():
+    state = _state()
+    return jsonify(build_guidelines(state.policy, state.examples, dt.date.today()).to_dict())
+
+
+@bp.get("/feed")
+def feed():
+    feeds = _state().feeds
+    snapshot = feeds.snapshot() if feeds else FeedSnapshot(items=(), notes=(), updated_at=None)
+    return jsonify(snapshot.to_dict())
 
 
 @bp.get("/openapi.json")

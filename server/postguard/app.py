@@ -17,7 +17,10 @@ from .check import Checker
 from .clients import LOOPBACK_HOSTS, ClientGuard
 from .config import DEV_EXTENSION_ID, load_config
 from .errors import register_error_handlers
-from .paths import default_artifact, material_for
+from .examples import ExamplesError, load_examples
+from .feeds import FeedReader
+from .guidelines import SharedExample, shared_examples
+from .paths import EXAMPLES_NAME, default_artifact, material_for
 from .policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ class State:
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
     _loading: threading.Lock = field(default_factory=threading.Lock)
+    examples: tuple[SharedExample, ...] = ()  # what employees may see of the examples
+    feeds: FeedReader | None = None  # the inside feed, when the policy lists feeds
 
     def load(self) -> None:
         """Load the published model; raise ModelError if it is unusable with this policy."""
@@ -102,6 +107,12 @@ def create_app(config: dict | None = None) -> Flask:
         TOKEN="",  # pairing token; when set, every client must send it
         EXTENSION_IDS=[DEV_EXTENSION_ID],  # Chrome/Edge extensions allowed as Origin
         EXTRA_HOSTS=[],  # Host names served besides the loopback ones (a central server's name)
+        EXAMPLES_PATH=None,  # default: the examples.csv beside the policy
+        FEED_CACHE_PATH=None,  # default: cache/feeds.json beside the model
+        FEED_REFRESH_SECONDS=1800,  # how often to fetch the policy's feeds; 0 or less: never
+        FEED_TIMEOUT_SECONDS=10,
+        FEED_MAX_BYTES=2 * 1024 * 1024,
+        FEED_MAX_ITEMS=30,
     )
     app.config.from_mapping(load_config().app_settings())
     app.config.from_mapping(config or {})
@@ -123,6 +134,8 @@ def create_app(config: dict | None = None) -> Flask:
         if app.config["REQUIRE_MODEL"]:
             raise
         state.reason = str(exc)
+    state.examples = _shareable_examples(Path(app.config["EXAMPLES_PATH"] or policy_path.parent / EXAMPLES_NAME), policy)
+    state.feeds = _feed_reader(app.config, policy, artifact)
     app.extensions["postguard"] = state
 
     register_error_handlers(app)
@@ -140,3 +153,29 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     return app
+
+
+def _shareable_examples(path: Path, policy: Policy) -> tuple[SharedExample, ...]:
+    """The examples comms marked as shareable; none when the file cannot be read (checks go on)."""
+    try:
+        return shared_examples(load_examples(path, policy.topic_ids), policy)
+    except ExamplesError as exc:
+        log.warning("the guidelines show no examples: %s", exc)
+        return ()
+
+
+def _feed_reader(config, policy: Policy, artifact: Path) -> FeedReader | None:
+    """The inside feed's reader, refreshing in the background when the policy lists feeds."""
+    if not policy.feeds:
+        return None
+    reader = FeedReader(
+        policy.feeds,
+        Path(config["FEED_CACHE_PATH"] or artifact.parent / "cache" / "feeds.json"),
+        timeout=float(config["FEED_TIMEOUT_SECONDS"]),
+        max_bytes=int(config["FEED_MAX_BYTES"]),
+        max_items=int(config["FEED_MAX_ITEMS"]),
+    )
+    if config["FEED_REFRESH_SECONDS"] > 0:
+        reader.start(float(config["FEED_REFRESH_SECONDS"]))
+    return reader
+

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .artifact import Model
-from .policy import ListedTerm, Policy, Topic
+from .policy import ListedTerm, Policy, Topic, listed_term_pattern
 from .classifier import effective_threshold
 from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
 
@@ -218,11 +218,9 @@ def _original_spellings(original: str) -> dict[str, str]:
 
 
 def _compile_listed_terms(policy: Policy) -> list[tuple[str, ListedTerm, re.Pattern]]:
-    """Patterns over normalised text: any case, evasions undone, inflected endings allowed."""
-    compiled = []
-    for topic in policy.topics:
-        for term in topic.terms:
-            parts = [re.escape(part) for part in normalise(term.term).split()]
-            body = r"[\s\-]*".join(parts)
-            compiled.append((topic.id, term, re.compile(rf"(?<!\w){body}\w{{0,3}}(?!\w)")))
-    return compiled
+    """Each listed term with its topic and pattern (see `policy.listed_term_pattern`)."""
+    return [
+        (topic.id, term, listed_term_pattern(term.term))
+        for topic in policy.topics
+        for term in topic.terms
+    ]

@@ -30,6 +30,7 @@ class Example:
     topic: str
     source: str = "company"  # "company" or "base"
     shareable: bool = False  # comms allows showing it to employees (guidelines, practice)
+    about: str = ""  # a harmless post's nearest topic: shown there as "fine to post"
 
 
 def load_examples(path: str | Path, topic_ids: tuple[str, ...]) -> list[Example]:
@@ -53,10 +54,12 @@ def load_examples(path: str | Path, topic_ids: tuple[str, ...]) -> list[Example]
 def parse_examples(
     raw: bytes, topic_ids: tuple[str, ...], name: str = "examples", source: str = "company"
 ) -> list[Example]:
-    """Parse `text,topic[,shareable]` CSV bytes; errors name the line (as a spreadsheet counts it).
+    """Parse `text,topic[,shareable,about]` CSV bytes; errors name the line (as a spreadsheet counts it).
 
     The optional `shareable` column says `yes` for examples employees may see in the guidelines
-    and the practice; empty or `no` keeps an example for training only.
+    and the practice; empty or `no` keeps an example for training only. The optional `about`
+    column names, for a harmless (`ok`) example, the topic it comes close to without touching
+    it, so the guidelines can show it under that topic as an example of what is fine.
     """
     try:
         content = raw.decode("utf-8-sig")
@@ -94,8 +97,20 @@ def parse_examples(
                 raise ExamplesError(
                     f"{name}, line {line}: shareable must be 'yes', 'no' or empty, not {shareable!r}"
                 )
+            about = (row.get("about") or "").strip()
+            if about and topic != HARMLESS:
+                raise ExamplesError(
+                    f"{name}, line {line}: 'about' is only for harmless ('{HARMLESS}') examples; "
+                    "leave it empty here"
+                )
+            if about and about not in topic_ids:
+                raise ExamplesError(
+                    f"{name}, line {line}: unknown topic {about!r} in 'about'; "
+                    f"use one of {', '.join(sorted(topic_ids))}"
+                )
             examples.append(
-                Example(text=text, topic=topic, source=source, shareable=SHAREABLE_VALUES[shareable])
+                Example(text=text, topic=topic, source=source,
+                        shareable=SHAREABLE_VALUES[shareable], about=about)
             )
     except csv.Error as exc:
         raise ExamplesError(f"{name}, line {reader.line_num}: {exc}") from None

@@ -12,6 +12,7 @@ _CONTACT = {"type": "object", "required": ["name", "email", "url"], "properties"
 _TEXTS_LISTS = {"type": "object", "properties": {
     "de": {"type": "array", "items": {"type": "string"}},
     "en": {"type": "array", "items": {"type": "string"}}}}
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _MODEL = {"type": "object", "required": ["version", "trained_at"], "properties": {
     "version": {"type": "string"}, "trained_at": {"type": "string"}}}
 
@@ -52,6 +53,20 @@ def openapi_document() -> dict:
                 "200": {"description": "the policy", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Policy"}}}},
                 "401": errors["401"], "403": errors["403"]}}},
+            "/v1/guidelines": {"get": {
+                "summary": "The policy with the examples comms marked as shareable, for the "
+                           "guidelines page and the practice",
+                "responses": {
+                    "200": {"description": "the guidelines", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Guidelines"}}}},
+                    "401": errors["401"], "403": errors["403"]}}},
+            "/v1/feed": {"get": {
+                "summary": "What is said about the company: the newest items of the policy's "
+                           "feeds, from the cache, with a note for each feed left out",
+                "responses": {
+                    "200": {"description": "the inside feed", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Feed"}}}},
+                    "401": errors["401"], "403": errors["403"]}}},
             "/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
         },
@@ -80,7 +95,7 @@ def openapi_document() -> dict:
                 "lang": {"enum": ["de", "en"]}, "model": _MODEL}},
             "Health": {"type": "object", "required": ["status", "model"], "properties": {
                 "status": {"const": "ok"}, "model": _MODEL}},
-            "Policy": {"type": "object", "required": ["company", "contact", "dos", "donts", "topics"],
+            "Policy": {"type": "object", "required": ["company", "contact", "dos", "donts", "topics", "launches"],
                        "properties": {
                 "company": {"type": "string"}, "contact": _CONTACT,
                 "dos": _TEXTS_LISTS, "donts": _TEXTS_LISTS,
@@ -88,7 +103,35 @@ def openapi_document() -> dict:
                     "id", "title", "guideline", "alternative", "contact"], "properties": {
                     "id": {"type": "string"}, "title": _TEXTS, "guideline": _TEXTS,
                     "alternative": _TEXTS, "message": _TEXTS, "speakers": _TEXTS,
-                    "contact": _CONTACT}}}}},
+                    "contact": _CONTACT}}},
+                "launches": {"type": "array", "items": {"$ref": "#/components/schemas/Launch"}}}},
+            "Launch": {"type": "object", "required": ["term", "topic", "title", "since"],
+                       "description": "a listed term whose date has passed: it may be posted now",
+                       "properties": {
+                "term": {"type": "string"}, "topic": {"type": "string"}, "title": _TEXTS,
+                "since": {**_DATE, "description": "the first day it may be posted"}}},
+            "Guidelines": {"allOf": [{"$ref": "#/components/schemas/Policy"}, {
+                "type": "object", "required": ["examples"], "properties": {
+                    "examples": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/SharedExample"}}}}]},
+            "SharedExample": {"type": "object", "required": ["id", "text", "lang", "topic", "verdict"],
+                              "properties": {
+                "id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+                "text": {"type": "string", "minLength": 1}, "lang": {"enum": ["de", "en"]},
+                "topic": {"type": ["string", "null"],
+                          "description": "the taboo topic; for a fine post the topic it comes close to"},
+                "verdict": {"enum": ["fine", "better_not"]}}},
+            "Feed": {"type": "object", "required": ["items", "notes", "updated_at"], "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/FeedItem"}},
+                "notes": {"type": "array", "items": {"type": "object", "required": ["feed", "message"],
+                          "properties": {"feed": {"type": "string"}, "message": {"type": "string"}}}},
+                "updated_at": {"type": ["string", "null"]}}},
+            "FeedItem": {"type": "object", "required": [
+                "title", "link", "summary", "published", "feed", "official"], "properties": {
+                "title": {"type": "string"}, "link": {"type": "string", "pattern": "^https?://"},
+                "summary": {"type": "string"},
+                "published": {"type": "string", "description": "ISO 8601 in UTC, or empty"},
+                "feed": {"type": "string"}, "official": {"type": "boolean"}}},
             "Error": {"type": "object", "required": ["error", "message"],
                       "additionalProperties": False, "properties": {
                 "error": {"type": "string"}, "message": {"type": "string"}}},

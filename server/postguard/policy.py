@@ -12,6 +12,7 @@ from pathlib import Path
 from .text import normalise
 
 LANGUAGES = ("de", "en")
+FEED_SCHEMES = ("http://", "https://")
 HARMLESS = "ok"  # the label of harmless examples; never a topic id
 _TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -45,6 +46,27 @@ class ListedTerm:
 
     def active(self, today: dt.date) -> bool:
         return self.until is None or today <= self.until
+
+    @property
+    def launched_on(self) -> dt.date | None:
+        """The first day the term may be posted: the day after `until` (the check flags it until then)."""
+        return self.until + dt.timedelta(days=1) if self.until else None
+
+
+def listed_term_pattern(term: str) -> re.Pattern:
+    """A pattern over normalised text: any case, evasions undone, inflected endings allowed."""
+    parts = [re.escape(part) for part in normalise(term).split()]
+    body = r"[\s\-]*".join(parts)
+    return re.compile(rf"(?<!\w){body}\w{{0,3}}(?!\w)")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A news feed comms lists (RSS or Atom): press releases, news alerts, official posts."""
+
+    url: str
+    title: str = ""  # shown to employees; the feed's own title when empty
+    official: bool = False  # the company's own posts and releases: worth sharing
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,7 @@ class Policy:
     donts: dict[str, tuple[str, ...]]
     topics: tuple[Topic, ...]
     sha256: str = ""
+    feeds: tuple[Feed, ...] = ()
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
@@ -96,7 +119,17 @@ class Policy:
                 return topic
         raise KeyError(topic_id)
 
-    def to_dict(self) -> dict:
+    def launches(self, today: dt.date) -> list[tuple[Topic, ListedTerm]]:
+        """Listed terms whose `until` date has passed, newest launch first."""
+        launched = [
+            (topic, term) for topic in self.topics for term in topic.terms
+            if term.until is not None and not term.active(today)
+        ]
+        return sorted(launched, key=lambda pair: pair[1].until, reverse=True)
+
+    def to_dict(self, today: dt.date | None = None) -> dict:
+        """What clients see; a listed term only once its date has passed (a launch, no secret)."""
+        today = today or dt.date.today()
         return {
             "company": self.company,
             "default_language": self.default_language,
@@ -104,6 +137,11 @@ class Policy:
             "dos": {lang: list(items) for lang, items in self.dos.items()},
             "donts": {lang: list(items) for lang, items in self.donts.items()},
             "topics": [topic.to_dict() for topic in self.topics],
+            "launches": [
+                {"term": term.term, "topic": topic.id, "title": dict(topic.title),
+                 "since": term.launched_on.isoformat()}
+                for topic, term in self.launches(today)
+            ],
         }
 
 
@@ -143,7 +181,32 @@ def _parse(data: dict, sha256: str) -> Policy:
         donts=_string_lists(data.get("donts", {}), "donts"),
         topics=topics,
         sha256=sha256,
+        feeds=_parse_feeds(_list(data, "feeds")),
     )
+
+
+def _parse_feeds(entries: list) -> tuple[Feed, ...]:
+    feeds = []
+    for n, entry in enumerate(entries, 1):
+        where = f"feed {n}"
+        if not isinstance(entry, dict):
+            raise PolicyError(f"{where} must be a table with a 'url'")
+        url = entry.get("url")
+        # Only the web: a file or other scheme in a shared policy would read this machine's files.
+        if not isinstance(url, str) or not url.strip().lower().startswith(FEED_SCHEMES):
+            raise PolicyError(f"{where}: 'url' must start with http:// or https://")
+        title = entry.get("title", "")
+        if not isinstance(title, str):
+            raise PolicyError(f"{where}: 'title' must be a text")
+        official = entry.get("official", False)
+        if not isinstance(official, bool):
+            raise PolicyError(f"{where}: 'official' must be true or false")
+        feeds.append(Feed(url=url.strip(), title=title.strip(), official=official))
+    urls = [feed.url for feed in feeds]
+    repeated = sorted({url for url in urls if urls.count(url) > 1})
+    if repeated:
+        raise PolicyError(f"feed urls must be unique, repeated: {', '.join(repeated)}")
+    return tuple(feeds)
 
 
 def _parse_topic(entry: dict, n: int) -> Topic:

@@ -32,6 +32,10 @@ CHROMIUM = Path(os.environ.get("POSTGUARD_CHROMIUM", "/usr/bin/chromium"))
 
 TABOO_TEXT = "Wir haben im dritten Quartal 48 Millionen Euro Umsatz gemacht, 12 % mehr als geplant."
 HARMLESS_TEXT = "Heute war unser Sommerfest, danke an alle fürs Mitfeiern! 🎉"
+# Listed terms of the guidance server: one launched yesterday (the popup announces it), one a
+# month ago (only the guidelines list it).
+LAUNCHED_YESTERDAY = "Falke"
+LAUNCHED_LONG_AGO = "FlowLine 4"
 
 
 
@@ -130,6 +134,21 @@ def checking_server(model_path: Path, *, startup_timeout: float = 240.0):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def app_server(app):
+    """Serve a Flask app built in the test (its own policy, feeds) on a free loopback port."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def build_test_extension(target: Path) -> Path:

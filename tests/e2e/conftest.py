@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser_harness as harness  # noqa: E402 - needs the path above
+from browser_harness import LAUNCHED_LONG_AGO  # noqa: E402
+from support import EXAMPLES, POLICY, FeedSite  # noqa: E402
 
 
 def _require_setup() -> None:
@@ -57,3 +61,40 @@ def browser(playwright_api, extension_dir, tmp_path, server_url):
     instance.configure(serverUrl=server_url)
     yield instance
     instance.close()
+
+
+@pytest.fixture(scope="session")
+def feed_site():
+    """Local feeds: press releases (official), news (Atom) and one that is no feed at all."""
+    with FeedSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def guidance_server_url(model_path, feed_site, tmp_path_factory):
+    """A checking server whose policy lists feeds and has launched terms; its feeds are read."""
+    from postguard.app import create_app
+
+    folder = tmp_path_factory.mktemp("guidance")
+    today = dt.date.today()
+    policy = POLICY.read_text(encoding="utf-8").replace(
+        "until = 2027-03-23", f"until = {today - dt.timedelta(days=2)}"
+    ).replace(f'term = "{LAUNCHED_LONG_AGO}"', f'term = "{LAUNCHED_LONG_AGO}"\nuntil = {today - dt.timedelta(days=30)}')
+    policy += (
+        f'\n[[feeds]]\ntitle = "Pressemitteilungen"\nurl = "{feed_site.url("press.rss")}"\nofficial = true\n'
+        f'\n[[feeds]]\nurl = "{feed_site.url("news.atom")}"\n'
+        f'\n[[feeds]]\ntitle = "Kaputt"\nurl = "{feed_site.url("broken.xml")}"\n'
+    )
+    (folder / "policy.toml").write_text(policy, encoding="utf-8")
+    app = create_app({
+        "MODEL_PATH": str(model_path), "POLICY_PATH": str(folder / "policy.toml"),
+        "EXAMPLES_PATH": str(EXAMPLES), "FEED_CACHE_PATH": str(folder / "feeds.json"),
+        "FEED_REFRESH_SECONDS": 3600, "MODEL_RELOAD_SECONDS": -1,
+    })
+    reader = app.extensions["postguard"].feeds
+    deadline = time.monotonic() + 30
+    while not reader.snapshot().updated_at and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first refresh runs in the background as the server starts
+    with harness.app_server(app) as url:
+        yield url
+    reader.stop()
