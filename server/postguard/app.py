@@ -15,8 +15,9 @@ from flask_cors import CORS
 from .artifact import ModelError, card_path, load_model
 from .check import Checker
 from .errors import APIError, register_error_handlers
-from .paths import default_artifact, material_for
-from .policy import Policy, load_policy
+from .feedback import FeedbackStore
+from .paths import EXAMPLES_NAME, default_artifact, material_for
+from .policy import Policy, PolicyError, load_policy
 
 # Browser extensions are the only web clients; pages (and rebinding domains) are refused.
 EXTENSION_ORIGINS = [
@@ -41,6 +42,7 @@ class State:
     checker: Checker | None
     reason: str = ""
     reload_seconds: float = 1.0
+    policy_path: Path | None = None  # read again with each model, so both change together
     _card_stamp: tuple | None = None
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
@@ -50,13 +52,39 @@ class State:
         """Load the published model; raise ModelError if it is unusable with this policy."""
         stamp = _stamp(card_path(self.artifact))
         model = load_model(self.artifact)
-        missing = set(self.policy.topic_ids) - set(model.classifier.topics)
+        policy = self._current_policy()
+        missing = set(policy.topic_ids) - set(model.classifier.topics)
         if missing:
             raise ModelError(
                 f"model {self.artifact} knows nothing of the policy's topics "
                 f"{', '.join(sorted(missing))}; run `python train_classifier.py`"
             )
-        self.checker, self.reason, self._card_stamp = Checker(model, self.policy), "", stamp
+        self.policy = policy
+        self.checker, self.reason, self._card_stamp = Checker(model, policy), "", stamp
+
+    def reload_now(self) -> None:
+        """Load the published model at once (after publishing it); raise ModelError if unusable."""
+        with self._loading:
+            self.load()
+
+    def refresh_policy(self) -> bool:
+        """Serve the policy file as it is now, if the model knows all its topics; else keep it for
+        the next model and return False."""
+        policy = self._current_policy()
+        checker = self.checker
+        if checker is None or set(policy.topic_ids) - set(checker.model.classifier.topics):
+            return False
+        self.policy, self.checker = policy, Checker(checker.model, policy)
+        return True
+
+    def _current_policy(self) -> Policy:
+        if self.policy_path is None:
+            return self.policy
+        try:
+            return load_policy(self.policy_path)
+        except PolicyError:  # edited by hand and broken: keep serving the one that worked
+            log.warning("kept the current policy; %s cannot be read", self.policy_path.name)
+            return self.policy
 
     def look_for_new_model(self) -> None:
         """Before a request: at most once per `reload_seconds`, see whether the card changed."""
@@ -103,6 +131,8 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         MODEL_RELOAD_SECONDS=1.0,  # how often to look for a newly published model; -1: never
         ALLOWED_HOSTS=list(LOOPBACK_HOSTS),
+        EXAMPLES_PATH=None,  # the comms workspace edits these; default: the examples.csv beside the policy
+        ADMIN_REMOTE=False,  # True: the comms workspace answers other computers too, not only this one
     )
     app.config.from_prefixed_env("POSTGUARD")
     app.config.from_mapping(config or {})
@@ -112,7 +142,8 @@ def create_app(config: dict | None = None) -> Flask:
     artifact = Path(app.config["MODEL_PATH"] or default_artifact())
     policy_path = Path(app.config["POLICY_PATH"] or material_for(artifact)[1])
     policy = load_policy(policy_path)
-    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"])
+    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"],
+                  policy_path=policy_path)
     try:
         state.load()
     except ModelError as exc:
@@ -124,11 +155,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(_only_local_clients)
     app.before_request(state.look_for_new_model)
-    CORS(app, resources={r"/v1/*": {"origins": EXTENSION_ORIGINS}}, max_age=600)
+    # The extension may call the public API; the comms workspace (/v1/admin/) is same-origin only.
+    CORS(app, resources={r"^/v1/(?!admin/).*": {"origins": EXTENSION_ORIGINS}}, max_age=600)
+    app.extensions["postguard_feedback"] = FeedbackStore(artifact.parent)
 
-    from . import api
+    from . import admin, api
 
     app.register_blueprint(api.bp)
+    admin.init_app(app, state, examples_path=Path(app.config["EXAMPLES_PATH"] or policy_path.parent / EXAMPLES_NAME))
     return app
 
 
@@ -138,7 +172,8 @@ def _only_local_clients():
     if host.lower() not in current_app.config["ALLOWED_HOSTS"]:
         raise APIError(f"host {host!r} is not allowed; use http://127.0.0.1", 403)
     origin = request.headers.get("Origin")
-    if origin and not any(pattern.match(origin) for pattern in EXTENSION_ORIGINS):
+    same_origin = origin == request.host_url.rstrip("/")  # the comms workspace's own page
+    if origin and not same_origin and not any(pattern.match(origin) for pattern in EXTENSION_ORIGINS):
         raise APIError(f"origin {origin!r} is not allowed; only the Postguard extension may call", 403)
 
 
