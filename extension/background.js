@@ -15,6 +15,8 @@ const Settings = globalThis.PostguardSettings;
 
 const TIMEOUT_MS = { check: 3000, health: 2000, policy: 3000 };
 const BADGE_COLOUR = "#b45309";
+const FEEDBACK_KINDS = ["false_alarm", "missed_risk"];
+const FEEDBACK_TIMEOUT_MS = 3000;
 
 /** Call the server; resolves to {ok:true, body} or {ok:false, error, offline}. */
 async function callServer(path, { method = "GET", json, timeoutMs }) {
@@ -75,6 +77,18 @@ const handlers = {
   async policy() {
     const reply = await callServer("/v1/policy", { timeoutMs: TIMEOUT_MS.policy });
     return reply.ok ? { ok: true, policy: reply.body } : reply;
+  },
+
+  /**
+   * {kind, topic, text?} → {ok}: an employee's anonymous report ("This is fine" on a warning,
+   * or a missed risk from the popup). The text goes only when the person ticked "share".
+   */
+  async feedback(message) {
+    if (!FEEDBACK_KINDS.includes(message.kind)) return { ok: false, error: "unknown kind of feedback" };
+    const json = { kind: message.kind, topic: typeof message.topic === "string" ? message.topic : null };
+    if (typeof message.text === "string" && message.text.trim()) json.text = message.text;
+    const reply = await callServer("/v1/feedback", { method: "POST", json, timeoutMs: FEEDBACK_TIMEOUT_MS });
+    return reply.ok ? { ok: true } : reply;
   },
 
   /** {count} from a content script → the toolbar badge of its tab. */

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .admin import current_admin, only_this_computer
-from .admin_auth import SESSION_SECONDS, has_password
+from .admin_auth import COOKIE_NAME as COOKIE, SESSION_SECONDS, has_password
 from .api import _has_lone_surrogate, _json_object as json_object
 from .artifact import ModelError, load_model
 from .check import Checker
@@ -23,7 +23,6 @@ from .workspace import WorkspaceError
 
 bp = Blueprint("admin_api", __name__, url_prefix="/v1/admin")
 
-COOKIE = "postguard_admin"
 OPEN_ENDPOINTS = ("admin_api.login",)
 
 
@@ -99,6 +98,7 @@ def overview():
     checker = admin.state.checker
     return jsonify(
         model=checker.model.info if checker else None,
+        base_corpus=checker.model.card.get("base_corpus", True) if checker else True,
         topics=[{"id": topic.id, "title": topic.title} for topic in policy.topics],
         harmless=HARMLESS,
         counts=admin.examples.counts(),

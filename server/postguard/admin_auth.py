@@ -20,6 +20,7 @@ from pathlib import Path
 from .files import write_atomically
 
 CREDENTIAL_NAME = "admin.json"
+COOKIE_NAME = "postguard_admin"
 MIN_PASSWORD_CHARS = 10
 SESSION_SECONDS = 12 * 3600
 # scrypt with n=2**14, r=8 needs 16 MiB and tens of milliseconds: slow for guessing, fine for signing in.

@@ -5,11 +5,11 @@ All data comes from the JSON API under /v1/admin/; the page itself holds nothing
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from . import __version__
 from .admin import current_admin, only_this_computer
-from .admin_auth import MIN_PASSWORD_CHARS, has_password
+from .admin_auth import COOKIE_NAME, MIN_PASSWORD_CHARS, has_password
 
 bp = Blueprint(
     "admin_page", __name__, url_prefix="/admin",
@@ -40,9 +40,11 @@ def _security_headers(response: Response):
 @bp.get("")
 def page():
     """The workspace page; it asks to sign in, or says how to set a password first."""
+    admin = current_admin()
     return render_template(
         "admin.html",
-        has_password=has_password(current_admin().folder),
+        has_password=has_password(admin.folder),
+        signed_in=admin.sessions.valid(request.cookies.get(COOKIE_NAME)),
         min_password_chars=MIN_PASSWORD_CHARS,
         version=__version__,
     )

@@ -91,22 +91,14 @@ class ModelVersions:
         return published
 
     def versions(self) -> list[dict]:
-        """The kept published versions, newest first, the one in service marked."""
-        current = (read_card(self.artifact) or {}).get("version")
-        found = []
-        for folder in self._version_folders():
-            card = read_card(folder / self.artifact.name) or {}
-            quality = card.get("quality", {})
-            measured = quality.get("company") or quality.get("all") or {}
-            found.append({
-                "version": card.get("version", folder.name),
-                "trained_at": card.get("trained_at", ""),
-                "base_corpus": card.get("base_corpus", True),
-                "macro_f1": measured.get("macro_f1"),
-                "false_alarm_rate": measured.get("false_alarm_rate"),
-                "current": card.get("version") == current,
-            })
-        return found
+        """The kept published versions, newest first, the one in service marked (and listed
+        even before it is kept, e.g. when it was trained from the command line)."""
+        published = read_card(self.artifact) or {}
+        cards = [read_card(folder / self.artifact.name) or {} for folder in self._version_folders()]
+        if published.get("version") and published["version"] not in [card.get("version") for card in cards]:
+            cards.append(published)
+            cards.sort(key=lambda card: card.get("trained_at", ""), reverse=True)
+        return [_summary(card, current=card.get("version") == published.get("version")) for card in cards]
 
     def restore(self, version: str, topic_ids: tuple[str, ...]) -> dict:
         """Publish a kept version again (no gate: comms goes back on purpose)."""
@@ -169,6 +161,19 @@ class ModelVersions:
         for folder in self._version_folders()[KEEP_VERSIONS:]:
             if folder.name != current:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _summary(card: dict, current: bool) -> dict:
+    quality = card.get("quality", {})
+    measured = quality.get("company") or quality.get("all") or {}
+    return {
+        "version": card.get("version", ""),
+        "trained_at": card.get("trained_at", ""),
+        "base_corpus": card.get("base_corpus", True),
+        "macro_f1": measured.get("macro_f1"),
+        "false_alarm_rate": measured.get("false_alarm_rate"),
+        "current": current,
+    }
 
 
 def snapshot_material(staging: Path, examples: Path, policy: Path) -> tuple[Path, Path]:

@@ -16,6 +16,7 @@
     topics: [], // [{id, title: {de, en}}] of the saved policy
     policy: null, // the policy document being edited
     polling: 0,
+    overviewLoaded: false,
   };
 
   // ---- small helpers ---------------------------------------------------------------------
@@ -70,9 +71,10 @@
   }
 
   class ApiError extends Error {
-    constructor(message, status) {
+    constructor(message, status, signedOut = false) {
       super(message);
       this.status = status;
+      this.signedOut = signedOut; // the session ended: the sign-in form is shown already
     }
   }
 
@@ -91,7 +93,7 @@
     }
     if (response.status === 401 && path !== "/login") {
       showSignIn();
-      throw new ApiError("Please sign in again.", 401);
+      throw new ApiError("Please sign in again.", 401, true);
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
@@ -105,7 +107,7 @@
     try {
       return await action();
     } catch (error) {
-      if (error.status === 401) return undefined;
+      if (error.signedOut) return undefined;
       if (target) target.textContent = error.message;
       else toast(error.message);
       return undefined;
@@ -150,7 +152,9 @@
     $("#model-line").textContent = overview.model
       ? `Published model ${overview.model.version}`
       : "No model is published yet.";
-    topicOptions($("#new-topic"), { selected: shared.topics[0]?.id ?? HARMLESS });
+    if (!shared.overviewLoaded) $("#with-base").checked = overview.base_corpus; // like the model in service
+    shared.overviewLoaded = true;
+    topicOptions($("#new-topic"), { selected: $("#new-topic").value || shared.topics[0]?.id || HARMLESS });
     topicOptions($("#filter-topic"), { withAll: true, selected: $("#filter-topic").value });
     showCounts(overview.counts, overview.minimum_per_topic);
   }
@@ -333,8 +337,8 @@
     const input = el(kind);
     input.id = id;
     if (kind === "input") input.type = type;
-    if (kind === "textarea") input.rows = 2;
     input.value = object[key] ?? "";
+    if (kind === "textarea") input.rows = Math.min(6, Math.max(2, Math.ceil(input.value.length / 55)));
     input.addEventListener("input", () => {
       if (type === "number") {
         if (input.value === "") delete object[key];
@@ -363,8 +367,8 @@
     labelElement.htmlFor = id;
     const area = el("textarea");
     area.id = id;
-    area.rows = 4;
     area.value = (object[lang] ?? []).join("\n");
+    area.rows = Math.min(10, Math.max(3, (object[lang] ?? []).length * 2 + 1)); // lines wrap in half a page
     area.addEventListener("input", () => {
       object[lang] = area.value.split("\n").map((line) => line.trim()).filter(Boolean);
     });
@@ -715,7 +719,7 @@
     if (!published) return;
     toast(`Model ${published.model.version} is published; employees get it now.`);
     await Promise.all([loadOverview(), loadTraining(), loadVersions()]);
-    $("#gate-status").textContent = `Published ${published.model.version}.`;
+    $("#publish-status").textContent = `Published model ${published.model.version}: employees get it now.`;
   }
 
   async function loadVersions() {
@@ -763,6 +767,7 @@
     $("#train").addEventListener("click", async () => {
       const started = await attempt(() => call("POST", "/training", { base_corpus: $("#with-base").checked }), $("#job-error"));
       if (!started) return;
+      $("#publish-status").textContent = "";
       showJob(started.job);
       stopPolling();
       shared.polling = setInterval(() => attempt(pollTraining), POLL_MS);
@@ -906,10 +911,14 @@
     setUpPolicy();
     setUpTraining();
     setUpTry();
+    if (document.body.dataset.signedIn !== "true") {
+      showSignIn();
+      return;
+    }
     try {
       await showWorkspace();
     } catch (error) {
-      if (error.status !== 401) showSignIn();
+      if (!error.signedOut) showSignIn();
     }
   }
 
