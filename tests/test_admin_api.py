@@ -7,6 +7,8 @@ import json
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from postguard.admin_auth import set_password
 from postguard.app import create_app
@@ -14,7 +16,8 @@ from postguard.cli import run
 from postguard.examples import load_examples
 from postguard.policy import load_policy
 from postguard.trainer import Material, train_and_publish
-from support import TOPICS, write_small_material
+from postguard.policy_editor import policy_document
+from support import POLICY, TOPICS, write_small_material
 
 PASSWORD = "a long enough password"
 EXTENSION = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
@@ -305,6 +308,18 @@ def test_import_replace_keeps_a_copy_and_export_returns_the_file(signed_in, fold
     assert [row["topic"] for row in csv.DictReader(io.StringIO(exported.data.decode()))] == ["ok"] * 5
 
 
+def test_a_broken_examples_file_is_reported_and_can_be_replaced(signed_in, folder):
+    (folder / "examples.csv").write_text("text,topic\nHallo,weather\n", encoding="utf-8")
+    overview = signed_in.get("/v1/admin/overview")
+    assert overview.status_code == 200 and "line 2: unknown topic 'weather'" in overview.get_json()["examples_problem"]
+    assert_error(signed_in.get("/v1/admin/examples"), 409, "import a corrected one")
+    assert_error(signed_in.post("/v1/admin/examples", json={"text": "Hallo", "topic": "ok"}), 409)
+    fixed = "text,topic\n" + "\n".join(f"Harmless line {n},ok" for n in range(3)) + "\n"
+    response = signed_in.post("/v1/admin/examples/import?mode=replace", data=fixed.encode(), content_type="text/csv")
+    assert response.get_json()["total"] == 3
+    assert signed_in.get("/v1/admin/overview").get_json()["examples_problem"] == ""
+
+
 # ---- policy ----------------------------------------------------------------------------------
 
 def test_policy_edit_is_validated_kept_and_served_at_once(signed_in, folder):
@@ -352,6 +367,39 @@ def test_invalid_policy_is_refused_and_the_file_stays(signed_in, folder, change,
     assert (folder / "policy.toml").read_bytes() == before
     assert_error(signed_in.put("/v1/admin/policy", json={"policy": "all of it"}), 400, "'policy' must be an object")
     assert_error(signed_in.post("/v1/admin/policy/versions/..%2Fpolicy.toml/restore"), 404)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=10,
+)
+
+
+def _places(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _places(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _places(inner, (*path, index))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_policy_edit_is_saved_or_refused_never_a_server_error(signed_in, folder, data):
+    shutil.copy(POLICY, folder / "policy.toml")  # each example starts from the shipped policy
+    policy = policy_document(POLICY)
+    places = list(_places(policy))[1:]
+    *parents, last = data.draw(st.sampled_from(places))
+    target = policy
+    for key in parents:
+        target = target[key]
+    target[last] = data.draw(JSON_VALUES)
+    response = signed_in.put("/v1/admin/policy", json={"policy": policy})
+    assert response.status_code in (200, 400, 409), response.get_json()
+    load_policy(folder / "policy.toml")  # whatever happened, the file is a valid policy
 
 
 def test_new_topic_waits_for_a_model_that_knows_it(signed_in, admin_app, folder):

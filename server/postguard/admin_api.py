@@ -96,12 +96,17 @@ def overview():
     admin = current_admin()
     policy = admin.policy()
     checker = admin.state.checker
+    try:
+        counts, problem = admin.examples.counts(), ""
+    except WorkspaceError as exc:  # a broken file must not lock comms out of the page that fixes it
+        counts, problem = {}, str(exc)
     return jsonify(
         model=checker.model.info if checker else None,
         base_corpus=checker.model.card.get("base_corpus", True) if checker else True,
         topics=[{"id": topic.id, "title": topic.title} for topic in policy.topics],
         harmless=HARMLESS,
-        counts=admin.examples.counts(),
+        counts=counts,
+        examples_problem=problem,
         minimum_per_topic=MIN_EXAMPLES_PER_TOPIC,
         policy_in_service=admin.state.policy.sha256 == policy.sha256,
     )

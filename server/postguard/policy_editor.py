@@ -39,10 +39,16 @@ def save_policy(path: Path, document: dict, copies: Path, used_topics: set[str])
     path = Path(path)
     if not isinstance(document, dict):
         raise WorkspaceError("the policy must be an object with company, contact, topics, ...")
+    _check_values(document, "the policy")
     original = path.read_text(encoding="utf-8")
-    toml = tomlkit.parse(original)
-    _merge(toml, _with_dates(document))
-    text = tomlkit.dumps(toml)
+    try:
+        toml = tomlkit.parse(original)
+        _merge(toml, _with_dates(document))
+        text = tomlkit.dumps(toml)
+    except (TypeError, ValueError, KeyError, tomlkit.exceptions.TOMLKitError) as exc:
+        if isinstance(exc, WorkspaceError):
+            raise
+        raise WorkspaceError(f"the policy cannot be written as TOML ({type(exc).__name__}); check the fields you changed") from None
     policy = parse_policy(text.encode("utf-8"), name="the policy")
     _refuse_orphans(policy, used_topics)
     if text != original:
@@ -83,6 +89,32 @@ def _refuse_orphans(policy: Policy, used_topics: set[str]) -> None:
             f"topic {', '.join(repr(t) for t in orphaned)} still has examples; "
             "relabel or delete them before removing the topic"
         )
+
+
+_TOML_INTEGER = range(-(2**63), 2**63)
+
+
+def _check_values(value, where: str) -> None:
+    """Refuse what TOML cannot hold (null, nameless fields, huge integers), naming the place."""
+    if value is None:
+        raise WorkspaceError(f"{where} is empty; fill it in or leave it out")
+    if isinstance(value, bool) or isinstance(value, (str, float)):
+        return
+    if isinstance(value, int):
+        if value not in _TOML_INTEGER:
+            raise WorkspaceError(f"{where} is too large a number")
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not isinstance(key, str) or not key.strip():
+                raise WorkspaceError(f"every field of {where} needs a name")
+            _check_values(inner, f"{where} → {key}")
+        return
+    if isinstance(value, list):
+        for number, inner in enumerate(value, 1):
+            _check_values(inner, f"{where} → {number}")
+        return
+    raise WorkspaceError(f"{where} has a value of an unknown kind")
 
 
 # ---- merging a plain document into the TOML document ----------------------------------------

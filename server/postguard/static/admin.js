@@ -129,15 +129,22 @@
     $("#sign-in").hidden = true;
     $("#workspace").hidden = false;
     $("#sign-out").hidden = false;
-    await loadOverview();
-    await Promise.all([loadExamples(), loadPolicy(), loadTraining(), loadVersions(), loadFeedback()]);
+    // Each part loads on its own: a problem in one (say, a broken examples file) leaves the rest usable.
+    await attempt(loadOverview);
+    await Promise.all([
+      attempt(loadExamples, $("#examples-problem")), attempt(loadPolicy, $("#policy-error")),
+      attempt(loadTraining, $("#job-error")), attempt(loadVersions), attempt(loadFeedback),
+    ]);
   }
 
   function setUpSignIn() {
     $("#sign-in-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const ok = await attempt(() => call("POST", "/login", { password: $("#password").value }), $("#sign-in-error"));
-      if (ok) await showWorkspace();
+      if (ok) {
+        await showWorkspace();
+        $("#main").focus();
+      }
     });
     $("#sign-out").addEventListener("click", async () => {
       await attempt(() => call("POST", "/logout"));
@@ -157,6 +164,7 @@
     topicOptions($("#new-topic"), { selected: $("#new-topic").value || shared.topics[0]?.id || HARMLESS });
     topicOptions($("#filter-topic"), { withAll: true, selected: $("#filter-topic").value });
     showCounts(overview.counts, overview.minimum_per_topic);
+    $("#examples-problem").textContent = overview.examples_problem;
   }
 
   // ---- tabs --------------------------------------------------------------------------------
@@ -911,15 +919,8 @@
     setUpPolicy();
     setUpTraining();
     setUpTry();
-    if (document.body.dataset.signedIn !== "true") {
-      showSignIn();
-      return;
-    }
-    try {
-      await showWorkspace();
-    } catch (error) {
-      if (!error.signedOut) showSignIn();
-    }
+    if (document.body.dataset.signedIn === "true") await showWorkspace();
+    else showSignIn();
   }
 
   start();
