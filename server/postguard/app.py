@@ -72,7 +72,10 @@ class State:
         the next model and return False."""
         policy = self._current_policy()
         checker = self.checker
-        if checker is None or set(policy.topic_ids) - set(checker.model.classifier.topics):
+        if checker is None:  # no model yet: the policy alone is served (/v1/policy)
+            self.policy = policy
+            return True
+        if set(policy.topic_ids) - set(checker.model.classifier.topics):
             return False
         self.policy, self.checker = policy, Checker(checker.model, policy)
         return True
