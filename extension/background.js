@@ -17,6 +17,8 @@ const TIMEOUT_MS = { check: 3000, health: 2000, policy: 3000, guidelines: 3000, 
 const PAGES = { guidelines: "guidelines.html", practice: "practice.html" };
 const TOPIC_ID = /^[a-z][a-z0-9_]{1,39}$/;
 const BADGE_COLOUR = "#b45309";
+const FEEDBACK_KINDS = ["false_alarm", "missed_risk"];
+const FEEDBACK_TIMEOUT_MS = 3000;
 
 /** Call the server; resolves to {ok:true, body} or {ok:false, error, offline}. */
 async function callServer(path, { method = "GET", json, timeoutMs }) {
@@ -98,6 +100,18 @@ const handlers = {
     const topic = typeof message.topic === "string" && TOPIC_ID.test(message.topic) ? message.topic : "";
     await api.tabs.create({ url: api.runtime.getURL(topic ? `${page}?topic=${topic}` : page) });
     return { ok: true };
+  },
+
+  /**
+   * {kind, topic, text?} → {ok}: an employee's anonymous report ("This is fine" on a warning,
+   * or a missed risk from the popup). The text goes only when the person ticked "share".
+   */
+  async feedback(message) {
+    if (!FEEDBACK_KINDS.includes(message.kind)) return { ok: false, error: "unknown kind of feedback" };
+    const json = { kind: message.kind, topic: typeof message.topic === "string" ? message.topic : null };
+    if (typeof message.text === "string" && message.text.trim()) json.text = message.text;
+    const reply = await callServer("/v1/feedback", { method: "POST", json, timeoutMs: FEEDBACK_TIMEOUT_MS });
+    return reply.ok ? { ok: true } : reply;
   },
 
   /** {count} from a content script → the toolbar badge of its tab. */

@@ -110,6 +110,7 @@
       collapsed: false,
       openWhy: new Set(),
       includeDraft: false, // "Ask before posting" puts the draft into the mail only when ticked
+      dismissed: new Set(), // findings the person marked "This is fine" (topic + sentence)
     };
     // Lexical cancels beforeinput and fires no input events: only its DOM updates tell.
     state.observer = new MutationObserver(() => {
@@ -192,7 +193,8 @@
     const reply = await send({ type: "check", text, site: state.label.site });
     if (seq !== state.seq) return; // a newer text is being checked: this answer is stale
     if (reply.ok) {
-      Object.assign(state, { checkedText: text, findings: reply.result?.findings ?? [], offline: false });
+      const findings = withoutDismissed(state, text, reply.result?.findings ?? []);
+      Object.assign(state, { checkedText: text, findings, offline: false });
     } else {
       // Offline: say so and let posts through. Other errors (say, a text over the server's
       // limit) are the server's to explain, not the person's problem: show nothing.
@@ -330,7 +332,7 @@
       host.removeAttribute("data-postguard-topics");
     }
     const card = mode === "warning" ? warningCard(state) : offlineCard();
-    state.shadow.replaceChildren(el("style", "", STYLE), card);
+    state.shadow.replaceChildren(el("style", "", STYLE + FEEDBACK_STYLE), card);
     placePanel(state);
     reportBadge();
   }
@@ -394,6 +396,7 @@
       placePanel(state);
     });
     section.append(why, evidence);
+    section.append(feedbackRow(state, finding));
     return section;
   }
 
@@ -473,6 +476,56 @@
     practice.addEventListener("click", () => send({ type: "openPage", page: "practice", topic: finding.topic }));
     line.append(guidelines, practice);
     return line;
+  }
+
+  // ---- feedback: "This is fine" ----------------------------------------------------------
+
+  const FEEDBACK_STYLE = `
+    .postguard-feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; margin-top: 6px; }
+    .postguard-share-label { display: inline-flex; align-items: center; gap: 4px; font-size: 12px; color: #4b5563; pointer-events: auto; }
+    .postguard-share-label input { margin: 0; pointer-events: auto; }
+  `;
+
+  /** "This is fine" and an unticked "share this sentence" box: anonymous feedback for comms. */
+  function feedbackRow(state, finding) {
+    const t = shared.t;
+    const row = el("div", "postguard-feedback");
+    const fine = el("button", "postguard-fine", t("thisIsFine"));
+    fine.type = "button";
+    fine.title = t("thisIsFineTitle");
+    fine.dataset.postguardAction = "this-is-fine";
+    const label = el("label", "postguard-share-label");
+    const share = el("input", "postguard-share");
+    share.type = "checkbox"; // unticked: by default only the topic is counted
+    label.append(share, t("shareSentence"));
+    fine.addEventListener("click", () => reportFine(state, finding, share.checked));
+    row.append(fine, label);
+    return row;
+  }
+
+  /** Count the report (with the sentence only if shared), then stop showing the finding. */
+  function reportFine(state, finding, shareSentence) {
+    const sentence = flaggedSentence(state.checkedText ?? "", finding);
+    const message = { type: "feedback", kind: "false_alarm", topic: finding.topic };
+    if (shareSentence && sentence) message.text = sentence;
+    send(message); // the answer changes nothing for the person
+    state.dismissed.add(dismissKey(finding.topic, sentence));
+    state.findings = state.findings.filter((other) => other !== finding);
+    render(state);
+  }
+
+  /** Findings the person has not marked "This is fine" for this sentence already. */
+  function withoutDismissed(state, text, findings) {
+    if (!state.dismissed.size) return findings;
+    return findings.filter((finding) => !state.dismissed.has(dismissKey(finding.topic, flaggedSentence(text, finding))));
+  }
+
+  function flaggedSentence(text, finding) {
+    return text.slice(finding.offset, finding.offset + finding.length).replace(/\s+/g, " ").trim();
+  }
+
+  function dismissKey(topic, sentence) {
+    return `${topic}\n${sentence}`;
   }
 
   // ---- placing the panel ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 /*
  * The toolbar popup: is the checking service there, which model does it use, the
- * company's do's and don'ts and its general contact, and a one-hour pause.
+ * company's do's and don'ts and its general contact, a one-hour pause, and an anonymous
+ * "Report a missed risk".
  */
 (async function () {
   "use strict";
@@ -109,6 +110,33 @@
   showPracticeProgress();
   showFeed();
 
+  /** "Report a missed risk": the topic is counted; the text is sent only when "share" is ticked. */
+  function setUpMissedRiskReport(topics) {
+    const select = document.getElementById("report-missed-topic");
+    for (const topic of topics) {
+      if (typeof topic?.id !== "string") continue;
+      select.append(new Option(topic.title?.[language] ?? topic.title?.en ?? topic.id, topic.id));
+    }
+    const form = document.getElementById("report-missed-form");
+    const status = document.getElementById("report-missed-status");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = document.getElementById("report-missed-text").value.trim();
+      const share = document.getElementById("report-missed-share").checked;
+      const message = { type: "feedback", kind: "missed_risk", topic: select.value || null };
+      if (share && text) message.text = text;
+      const reply = await api.runtime.sendMessage(message).catch(() => null);
+      if (reply?.ok) {
+        form.reset();
+        status.dataset.postguardStatus = "sent";
+        status.textContent = t("reportMissedThanks");
+      } else {
+        status.dataset.postguardStatus = "failed";
+        status.textContent = t("reportMissedFailed");
+      }
+    });
+  }
+
   const [health, policy] = await Promise.all([
     api.runtime.sendMessage({ type: "health" }),
     api.runtime.sendMessage({ type: "policy" }),
@@ -122,6 +150,8 @@
     status.dataset.postguardStatus = "offline";
     status.textContent = t("popupOffline");
   }
+
+  setUpMissedRiskReport(policy?.ok ? policy.policy?.topics ?? [] : []);
 
   if (policy?.ok) {
     const body = policy.policy ?? {};

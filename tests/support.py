@@ -120,3 +120,28 @@ class FeedSite:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
+
+
+def write_small_material(folder: Path) -> Path:
+    """The shipped policy and a tiny examples file (six per topic, a dozen harmless) in `folder`.
+
+    Returns the path of the model to train there. Small enough to train in seconds without the
+    base corpus; the comms workspace tests change it and train again.
+    """
+    import csv
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(POLICY, folder / "policy.toml")
+    rows = []
+    for topic in TOPICS:
+        rows += [(f"{topic} example number {n} about {topic.replace('_', ' ')}", topic) for n in range(6)]
+    rows += [(f"Harmless post number {n} about our summer party", "ok") for n in range(12)]
+    with open(folder / "examples.csv", "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["text", "topic"])
+        writer.writerows(rows)
+    return folder / "postguard.joblib"

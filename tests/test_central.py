@@ -132,6 +132,12 @@ def test_without_the_token_nothing_but_health(central):
     assert _request(port, "GET", "/v1/health")[0] == 200
 
 
+def test_the_comms_workspace_is_not_reachable_through_the_proxy(central):
+    port, _ = central
+    assert _request(port, "POST", "/v1/admin/login", {"password": "x"}, {"X-Postguard-Token": TOKEN})[0] == 404
+    assert _request(port, "GET", "/admin", headers={"X-Postguard-Token": TOKEN})[0] == 404
+
+
 def test_other_host_names_are_refused(central):
     port, _ = central
     status, body = _request(port, "GET", "/v1/health", headers={"Host": "evil.example"})

@@ -30,7 +30,11 @@ def assert_matches_document(response, path="/v1/check", method="post"):
     assert response.status_code < 500, response.get_data(as_text=True)
     responses = DOCUMENT["paths"][path][method]["responses"]
     assert str(response.status_code) in responses, response.status_code
-    schema = responses[str(response.status_code)]["content"]["application/json"]["schema"]
+    documented = responses[str(response.status_code)]
+    if "content" not in documented:  # 204: no body
+        assert response.get_data() == b""
+        return
+    schema = documented["content"]["application/json"]["schema"]
     jsonschema.validate(response.get_json(), {**schema, "components": DOCUMENT["components"]})
 
 
@@ -60,11 +64,37 @@ def test_findings_point_inside_the_text(app, text):
         assert all(f["offset"] >= end for f, end in zip(findings[1:], ends))
 
 
+FEEDBACK_BODIES = st.one_of(
+    st.fixed_dictionaries(
+        {"kind": st.sampled_from(["false_alarm", "missed_risk"])},
+        optional={"topic": st.none() | st.sampled_from(["financials", "strategy"]) | JSON_VALUES,
+                  "text": st.text(max_size=60) | JSON_VALUES},
+    ),
+    JSON_VALUES,
+)
+
+
+@FAST
+@given(body=FEEDBACK_BODIES)
+def test_random_feedback_bodies(app, body):
+    response = app.test_client().post("/v1/feedback", json=body)
+    assert_matches_document(response, "/v1/feedback")
+    valid = True
+    try:
+        jsonschema.validate(body, {**DOCUMENT["components"]["schemas"]["FeedbackRequest"],
+                                   "components": DOCUMENT["components"]})
+    except jsonschema.ValidationError:
+        valid = False
+    if response.status_code == 204:
+        assert valid, body
+
+
 def test_openapi_document_is_served_and_describes_every_endpoint(client):
     served = client.get("/v1/openapi.json").get_json()
     assert served == json.loads(json.dumps(DOCUMENT))
     assert set(served["paths"]) == {
-        "/v1/check", "/v1/health", "/v1/policy", "/v1/guidelines", "/v1/feed", "/v1/openapi.json"}
+        "/v1/check", "/v1/health", "/v1/policy", "/v1/guidelines", "/v1/feed", "/v1/openapi.json",
+        "/v1/feedback"}
     for path in ("/v1/health", "/v1/policy", "/v1/guidelines", "/v1/feed"):
         assert_matches_document(client.get(path), path, "get")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .errors import APIError
+from .examples import MAX_EXAMPLE_CHARS
+from .feedback import KINDS as FEEDBACK_KINDS
 from .feeds import FeedSnapshot
 from .guidelines import build_guidelines
 from .openapi import openapi_document
@@ -72,6 +74,34 @@ def check():
     if checker is None:
         raise APIError(f"no model is loaded: {state.reason}", 503)
     return jsonify(checker.check(text).to_dict())
+
+
+@bp.post("/feedback")
+def feedback():
+    """An employee's anonymous report: a warning that was fine, or a risk Postguard missed.
+
+    Only the kind and topic are counted; the text only arrives when the employee ticked "share".
+    """
+    body = _json_object()
+    unknown = set(body) - {"kind", "topic", "text"}
+    if unknown:
+        raise APIError(f"unknown field {sorted(unknown)[0]!r}; send only 'kind', 'topic' and 'text'")
+    kind = body.get("kind")
+    if kind not in FEEDBACK_KINDS:
+        raise APIError(f"'kind' must be one of {', '.join(repr(k) for k in FEEDBACK_KINDS)}")
+    topic = body.get("topic")
+    if topic is not None and (not isinstance(topic, str) or topic not in _state().policy.topic_ids):
+        raise APIError(f"'topic' must be null or one of {', '.join(_state().policy.topic_ids)}")
+    text = body.get("text")
+    if text is not None:
+        if not isinstance(text, str) or not text.strip():
+            raise APIError("'text' must be a non-empty string when it is sent")
+        if len(text) > MAX_EXAMPLE_CHARS:
+            raise APIError(f"a shared text may have at most {MAX_EXAMPLE_CHARS:,} characters", 413)
+        if _has_lone_surrogate(text):
+            raise APIError("'text' contains invalid Unicode (an unpaired surrogate)")
+    current_app.extensions["postguard_feedback"].record(kind, topic, text.strip() if text else None)
+    return Response(status=204)
 
 
 def _json_object() -> dict:

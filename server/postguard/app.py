@@ -18,10 +18,11 @@ from .clients import LOOPBACK_HOSTS, ClientGuard
 from .config import DEV_EXTENSION_ID, load_config
 from .errors import register_error_handlers
 from .examples import ExamplesError, load_examples
+from .feedback import FeedbackStore
 from .feeds import FeedReader
 from .guidelines import SharedExample, shared_examples
 from .paths import EXAMPLES_NAME, default_artifact, material_for
-from .policy import Policy, load_policy
+from .policy import Policy, PolicyError, load_policy
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class State:
     checker: Checker | None
     reason: str = ""
     reload_seconds: float = 1.0
+    policy_path: Path | None = None  # read again with each model, so both change together
     _card_stamp: tuple | None = None
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
@@ -51,13 +53,42 @@ class State:
         """Load the published model; raise ModelError if it is unusable with this policy."""
         stamp = _stamp(card_path(self.artifact))
         model = load_model(self.artifact)
-        missing = set(self.policy.topic_ids) - set(model.classifier.topics)
+        policy = self._current_policy()
+        missing = set(policy.topic_ids) - set(model.classifier.topics)
         if missing:
             raise ModelError(
                 f"model {self.artifact} knows nothing of the policy's topics "
                 f"{', '.join(sorted(missing))}; run `python train_classifier.py`"
             )
-        self.checker, self.reason, self._card_stamp = Checker(model, self.policy), "", stamp
+        self.policy = policy
+        self.checker, self.reason, self._card_stamp = Checker(model, policy), "", stamp
+
+    def reload_now(self) -> None:
+        """Load the published model at once (after publishing it); raise ModelError if unusable."""
+        with self._loading:
+            self.load()
+
+    def refresh_policy(self) -> bool:
+        """Serve the policy file as it is now, if the model knows all its topics; else keep it for
+        the next model and return False."""
+        policy = self._current_policy()
+        checker = self.checker
+        if checker is None:  # no model yet: the policy alone is served (/v1/policy)
+            self.policy = policy
+            return True
+        if set(policy.topic_ids) - set(checker.model.classifier.topics):
+            return False
+        self.policy, self.checker = policy, Checker(checker.model, policy)
+        return True
+
+    def _current_policy(self) -> Policy:
+        if self.policy_path is None:
+            return self.policy
+        try:
+            return load_policy(self.policy_path)
+        except PolicyError:  # edited by hand and broken: keep serving the one that worked
+            log.warning("kept the current policy; %s cannot be read", self.policy_path.name)
+            return self.policy
 
     def look_for_new_model(self) -> None:
         """Before a request: at most once per `reload_seconds`, see whether the card changed."""
@@ -113,6 +144,7 @@ def create_app(config: dict | None = None) -> Flask:
         FEED_TIMEOUT_SECONDS=10,
         FEED_MAX_BYTES=2 * 1024 * 1024,
         FEED_MAX_ITEMS=30,
+        ADMIN_REMOTE=False,  # True: the comms workspace answers other computers too, not only this one
     )
     app.config.from_mapping(load_config().app_settings())
     app.config.from_mapping(config or {})
@@ -127,7 +159,8 @@ def create_app(config: dict | None = None) -> Flask:
     artifact = Path(app.config["MODEL_PATH"] or default_artifact())
     policy_path = Path(app.config["POLICY_PATH"] or material_for(artifact)[1])
     policy = load_policy(policy_path)
-    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"])
+    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"],
+                  policy_path=policy_path)
     try:
         state.load()
     except ModelError as exc:
@@ -147,11 +180,14 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.before_request(guard.check_request)
     app.before_request(state.look_for_new_model)
-    CORS(app, resources={r"/v1/*": {"origins": guard.cors_origins()}}, max_age=600)
+    # The extension may call the public API; the comms workspace (/v1/admin/) is same-origin only.
+    CORS(app, resources={r"^/v1/(?!admin/).*": {"origins": guard.cors_origins()}}, max_age=600)
+    app.extensions["postguard_feedback"] = FeedbackStore(artifact.parent)
 
-    from . import api
+    from . import admin, api
 
     app.register_blueprint(api.bp)
+    admin.init_app(app, state, examples_path=Path(app.config["EXAMPLES_PATH"] or policy_path.parent / EXAMPLES_NAME))
     return app
 
 

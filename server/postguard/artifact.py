@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,31 @@ def save_model(classifier: Classifier, card: dict, artifact: str | Path) -> dict
         card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(model_tmp, artifact)
         os.replace(card_tmp, card_path(artifact))
+    finally:
+        for leftover in (model_tmp, card_tmp):
+            leftover.unlink(missing_ok=True)
+    return card
+
+
+def copy_model(source: str | Path, target: str | Path) -> dict:
+    """Publish a copy of a saved model (artifact and card) at `target`, atomically as `save_model`.
+
+    The copy is checked against the sha256 on the source's card first; returns the new card.
+    """
+    source, target = Path(source), Path(target)
+    card = read_card(source)
+    if not isinstance(card, dict) or card.get("sha256") != file_sha256(source):
+        raise ModelError(f"model {source} does not match the sha256 on its card")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model_tmp, card_tmp = _temp_path(target), _temp_path(card_path(target))
+    try:
+        shutil.copyfile(source, model_tmp)
+        if file_sha256(model_tmp) != card["sha256"]:
+            raise ModelError(f"model {source} changed while it was copied; try again")
+        card = {**card, "artifact": target.name}
+        card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(model_tmp, target)
+        os.replace(card_tmp, card_path(target))
     finally:
         for leftover in (model_tmp, card_tmp):
             leftover.unlink(missing_ok=True)

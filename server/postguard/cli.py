@@ -1,4 +1,4 @@
-"""The `postguard` command: serve, check, train."""
+"""The `postguard` command: serve, check, train, evaluate, admin."""
 
 from __future__ import annotations
 
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("train", help="train the classifier (same as train_classifier.py)",
                         add_help=False)
+
+    admin = commands.add_parser("admin", help="set the password of the comms workspace at /admin")
+    admin.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input instead of asking")
+    admin.add_argument("--model", type=Path, default=None,
+                       help="model artifact whose folder keeps the password (default: model/postguard.joblib)")
     return parser
 
 
@@ -77,7 +83,7 @@ def run(argv: list[str] | None = None) -> int:
         return train_main(argv[1:])
     args = build_parser().parse_args(argv)
     commands = {"serve": serve, "check": check, "evaluate": evaluate, "config": show_config,
-                "token": token}
+                "token": token, "admin": admin}
     return commands[args.command](args)
 
 
@@ -202,6 +208,30 @@ def evaluate(args) -> int:
         print(f"error: cannot evaluate: {exc}", file=sys.stderr)
         return 2
     print(format_evaluation(report, show_errors=args.errors))
+    return 0
+
+
+def admin(args) -> int:
+    """Set the password of the comms workspace; it signs out every open session."""
+    import getpass
+
+    from .admin_auth import PasswordError, set_password
+
+    folder = (args.model or default_artifact()).resolve().parent
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("New password for the comms workspace: ")
+        if getpass.getpass("Once more: ") != password:
+            print("error: the two passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    try:
+        set_password(folder, password)
+    except (PasswordError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _say(f"Password set (stored as a salted hash in {folder}). Comms signs in at /admin on the "
+         "running server, e.g. http://127.0.0.1:7678/admin")
     return 0
 
 

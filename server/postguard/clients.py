@@ -19,6 +19,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 TOKEN_HEADER = "X-Postguard-Token"
 # Nothing of a post or of the company's policy: monitoring and the API description stay open.
 OPEN_PATHS = frozenset({"/v1/health", "/v1/openapi.json"})
+ADMIN_API = "/v1/admin/"
 # Firefox gives each installation a random origin, so it cannot be pinned; the token vouches for it.
 FIREFOX_ORIGIN = re.compile(r"^moz-extension://[0-9a-f-]{36}$")
 CHROME_ID = re.compile(r"^[a-p]{32}$")
@@ -43,7 +44,8 @@ class ClientGuard:
         if name in LOOPBACK_HOSTS and port and port != str(request.environ.get("SERVER_PORT")):
             raise APIError(f"port {port} in the Host header is not this server's", 403)
         origin = request.headers.get("Origin")
-        if origin and not self.allows_origin(origin):
+        same_origin = origin == request.host_url.rstrip("/")  # the comms workspace's own page
+        if origin and not same_origin and not self.allows_origin(origin):
             raise APIError(f"origin {origin!r} is not allowed; only the Postguard extension may call", 403)
         if self.token and self.needs_token(request.method, request.path):
             sent = request.headers.get(TOKEN_HEADER, "")
@@ -71,7 +73,13 @@ class ClientGuard:
     @staticmethod
     def needs_token(method: str, path: str) -> bool:
         # A CORS preflight cannot carry custom headers; the request that follows it must.
-        return method != "OPTIONS" and path not in OPEN_PATHS
+        # The comms workspace has its own password (admin_auth.py) and is not for extensions.
+        return (
+            method != "OPTIONS"
+            and path.startswith("/v1/")
+            and not path.startswith(ADMIN_API)
+            and path not in OPEN_PATHS
+        )
 
 
 def split_host(host: str) -> tuple[str, str]:

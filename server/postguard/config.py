@@ -19,13 +19,14 @@ ENV_PREFIX = "POSTGUARD_"
 # The development build's id, fixed by the manifest's `key`; IT adds its store ids.
 DEV_EXTENSION_ID = "lapjanakalhjchacimdofhjdejjjljkl"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 CHROME_ID = re.compile(r"^[a-p]{32}$")
 
 
 @dataclass(frozen=True)
 class Setting:
     default: object
-    kind: type  # str, int, float, list (of str) or Path
+    kind: type  # str, int, float, bool, list (of str) or Path
     help: str
 
 
@@ -44,6 +45,7 @@ SETTINGS: dict[str, Setting] = {
     "feed_refresh_seconds": Setting(1800.0, float, "how often to fetch the policy's feeds; 0: never"),
     "feed_timeout_seconds": Setting(10.0, float, "time limit of one feed fetch"),
     "feed_max_bytes": Setting(2 * 1024 * 1024, int, "largest feed fetched"),
+    "admin_remote": Setting(False, bool, "true: the comms workspace (/admin) answers other computers"),
 }
 
 
@@ -71,6 +73,7 @@ class Config:
             "FEED_REFRESH_SECONDS": self["feed_refresh_seconds"],
             "FEED_TIMEOUT_SECONDS": self["feed_timeout_seconds"],
             "FEED_MAX_BYTES": self["feed_max_bytes"],
+            "ADMIN_REMOTE": self["admin_remote"],
         }  # the model folder is read by paths.default_model_dir
 
 
@@ -174,6 +177,11 @@ def _coerce(key: str, value, where: str, from_env: bool = False):
         if key == "extension_ids" and not all(CHROME_ID.match(v) for v in value):
             raise ConfigError(f"{where}: '{key}' must list Chrome/Edge extension ids (32 letters a-p)")
         return value
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if from_env and value.strip().lower() in BOOLEAN_WORDS:
+            return BOOLEAN_WORDS[value.strip().lower()]
     numeric = (int,) if kind is int else (int, float)
     if kind in (int, float) and (from_env or isinstance(value, numeric)) and not isinstance(value, bool):
         try:
@@ -187,6 +195,6 @@ def _coerce(key: str, value, where: str, from_env: bool = False):
         else:
             return Path(value).expanduser() if kind is Path else value
     expected = {
-        list: "a list of strings", int: "a whole number", float: "a number", Path: "a folder path",
+        list: "a list of strings", bool: "true or false", int: "a whole number", float: "a number", Path: "a folder path",
     }.get(kind, " or ".join(LOG_LEVELS) if key == "log_level" else "a string")
     raise ConfigError(f"{where}: '{key}' must be {expected}, not {value!r}")

@@ -69,6 +69,15 @@ def openapi_document() -> dict:
                     "401": errors["401"], "403": errors["403"]}}},
             "/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
+            "/v1/feedback": {"post": {
+                "summary": "An employee's anonymous report: a warning that was fine, or a missed risk",
+                "description": "Counted per topic, kind and week only; `text` is sent only when the "
+                               "employee chose to share it with the comms team.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/FeedbackRequest"}}}},
+                "responses": {"204": {"description": "counted"},
+                              **{code: errors[code] for code in ("400", "401", "403", "413", "415")}},
+            }},
         },
         # Only when the server is configured with a token (`postguard token`); else no credentials.
         "security": [{}, {"pairingToken": []}],
@@ -132,6 +141,12 @@ def openapi_document() -> dict:
                 "summary": {"type": "string"},
                 "published": {"type": "string", "description": "ISO 8601 in UTC, or empty"},
                 "feed": {"type": "string"}, "official": {"type": "boolean"}}},
+            "FeedbackRequest": {"type": "object", "required": ["kind"], "additionalProperties": False,
+                                "properties": {
+                "kind": {"enum": ["false_alarm", "missed_risk"]},
+                "topic": {"type": ["string", "null"], "description": "a topic id of the policy"},
+                "text": {"type": ["string", "null"], "minLength": 1, "maxLength": 20000,
+                         "description": "only when the employee ticked \"share this text\""}}},
             "Error": {"type": "object", "required": ["error", "message"],
                       "additionalProperties": False, "properties": {
                 "error": {"type": "string"}, "message": {"type": "string"}}},

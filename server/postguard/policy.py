@@ -152,14 +152,19 @@ def load_policy(path: str | Path) -> Policy:
         raw = path.read_bytes()
     except OSError as exc:
         raise PolicyError(f"cannot read policy {path}: {exc.strerror or exc}") from None
+    return parse_policy(raw, name=str(path))
+
+
+def parse_policy(raw: bytes, name: str = "policy") -> Policy:
+    """Validate policy TOML bytes; errors start with `name` (a path, or what comms edits)."""
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyError(f"{path} is not valid TOML: {exc}") from None
+        raise PolicyError(f"{name} is not valid TOML: {exc}") from None
     try:
         return _parse(data, sha256=hashlib.sha256(raw).hexdigest())
     except PolicyError as exc:
-        raise PolicyError(f"{path}: {exc}") from None
+        raise PolicyError(f"{name}: {exc}") from None
 
 
 def _parse(data: dict, sha256: str) -> Policy:

@@ -11,14 +11,14 @@ import sklearn
 
 from .artifact import file_sha256, read_card, save_model
 from .examples import (
-    MIN_EXAMPLES_PER_TOPIC, ExamplesError, base_corpus_sha256, count_topics, load_base_corpus,
-    load_examples,
+    MIN_EXAMPLES_PER_TOPIC, Example, ExamplesError, base_corpus_sha256, count_topics,
+    load_base_corpus, load_examples,
 )
 from .config import ConfigError
 from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
-from .policy import HARMLESS, PolicyError, load_policy
+from .policy import HARMLESS, Policy, PolicyError, load_policy
 from .report import format_quality
-from .training import model_card, train
+from .training import TrainingResult, model_card, train
 
 # The quality gate: a new model may not lose more than this on the company's own examples.
 GATE_MAX_F1_DROP = 0.05
@@ -92,8 +92,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def train_and_publish(material: Material, out: Path, force: bool = False, log=print):
     """Train from the material, pass the quality gate unless forced, and publish atomically."""
+    trained = train_material(material, log=log)
+    if not force:
+        check_gate(read_card(out), trained.result.quality)
+    return save_model(trained.result.classifier, trained.card, out), trained.result.quality
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model trained from material, not yet published: the result, its card and the examples."""
+
+    result: TrainingResult
+    card: dict
+    policy: Policy
+    examples: list[Example]
+
+
+def train_material(material: Material, log=print, progress=None) -> Trained:
+    """Read and validate the material, then train; `progress(done, total)` as in `train`."""
     policy = load_policy(material.policy)
     examples = load_examples(material.examples, policy.topic_ids)
+    sources = material.sources()
     if material.base:
         examples = examples + load_base_corpus(policy.topic_ids)
     if count_topics(examples).get(HARMLESS, 0) < MIN_EXAMPLES_PER_TOPIC:
@@ -103,11 +122,9 @@ def train_and_publish(material: Material, out: Path, force: bool = False, log=pr
         )
     log(f"Training on {len(examples):,} examples ({'with' if material.base else 'without'} "
         f"the base corpus), {len(policy.topics)} topics ...")
-    result = train(examples, policy)
-    if not force:
-        check_gate(read_card(out), result.quality)
-    card = model_card(result.quality, material.sources(), material.base)
-    return save_model(result.classifier, card, out), result.quality
+    result = train(examples, policy, progress=progress)
+    card = model_card(result.quality, sources, material.base)
+    return Trained(result=result, card=card, policy=policy, examples=examples)
 
 
 def check_gate(previous_card: dict | None, quality: dict) -> None:

@@ -30,23 +30,31 @@ THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.9951, 0.005), 3)
 
 @dataclass(frozen=True)
 class TrainingResult:
-    """A fitted classifier and what cross-validation measured about it."""
+    """A fitted classifier and what cross-validation measured about it.
+
+    `decided` holds, per example in the order given, the label the check would have given it
+    when it was left out of training (cross-validation): where it differs from the example's
+    topic, the model gets the example wrong.
+    """
 
     classifier: Classifier
     quality: dict
+    decided: tuple[str, ...] = ()
 
 
 def train(
-    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0, design=DEFAULT_DESIGN
+    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0, design=DEFAULT_DESIGN,
+    progress=None,
 ) -> TrainingResult:
     """Cross-validate to choose thresholds and measure quality, then fit on all examples.
 
-    `design` makes a fresh unfitted pipeline (see `features.DESIGNS`).
+    `design` makes a fresh unfitted pipeline (see `features.DESIGNS`); `progress(done, total)`,
+    when given, is called after each fold and after the final fit.
     """
     labels = np.array([example.topic for example in examples])
     if len(set(labels)) < 2 or HARMLESS not in labels:
         raise ValueError("training needs harmless ('ok') examples and at least one topic")
-    out_of_fold, classes = cross_validated_scores(examples, folds, seed, design)
+    out_of_fold, classes = cross_validated_scores(examples, folds, seed, design, progress)
     thresholds = choose_thresholds(out_of_fold, classes, labels, policy.topic_ids)
     pipeline = fit([e.text for e in examples], labels, design)
     classifier = Classifier(pipeline=pipeline, thresholds=thresholds)
@@ -65,7 +73,10 @@ def train(
         "examples": count_topics(examples),
         "thresholds": thresholds,
     }
-    return TrainingResult(classifier=classifier, quality=quality)
+    decided = tuple(str(label) for label in decide(out_of_fold, classes, applied))
+    if progress:
+        progress(1, 1)
+    return TrainingResult(classifier=classifier, quality=quality, decided=decided)
 
 
 def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
@@ -110,9 +121,12 @@ def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
 
 
 def cross_validated_scores(
-    examples: list[Example], folds: int, seed: int, design=DEFAULT_DESIGN
+    examples: list[Example], folds: int, seed: int, design=DEFAULT_DESIGN, progress=None
 ) -> tuple[np.ndarray, list[str]]:
-    """Out-of-fold post scores from stratified k-fold cross-validation."""
+    """Out-of-fold post scores from stratified k-fold cross-validation.
+
+    `progress(done, total)` counts finished folds plus the final fit that follows them.
+    """
     labels = np.array([example.topic for example in examples])
     texts = [example.text for example in examples]
     classes = sorted(set(labels))
@@ -124,11 +138,98 @@ def cross_validated_scores(
 
     folds_split = list(splitter.split(texts, labels))
     # Folds are independent: use every core (training runs on the employee's or comms' machine).
-    results = Parallel(n_jobs=-1)(delayed(one_fold)(tr, te) for tr, te in folds_split)
+    results = Parallel(n_jobs=-1, return_as="generator")(
+        delayed(one_fold)(tr, te) for tr, te in folds_split
+    )
     scores = np.zeros((len(examples), len(classes)))
-    for (_, test_index), (fold_classes, fold_scores) in zip(folds_split, results):
+    for done, ((_, test_index), (fold_classes, fold_scores)) in enumerate(zip(folds_split, results), 1):
         scores[np.ix_(test_index, [classes.index(c) for c in fold_classes])] = fold_scores
+        if progress:
+            progress(done, len(folds_split) + 1)
     return scores, classes
+
+
+def learning_curve(
+    examples: list[Example], policy: Policy, thresholds: dict[str, float],
+    fractions: tuple[float, ...] = (0.25, 0.5, 0.75), folds: int = 3, seed: int = 0,
+    design=DEFAULT_DESIGN, progress=None, final: dict | None = None,
+) -> list[dict]:
+    """Quality on the company's examples when training sees only part of them.
+
+    For each fraction, k-fold cross-validation trains on that share of the company's taboo
+    examples per topic (harmless and base examples all kept) and scores the left-out fold with
+    the final model's `thresholds`. Each point says how many company examples per topic training
+    saw on average: a curve still rising at its end says more examples would help. `final`, the
+    quality `train` measured, adds the point with all examples.
+    """
+    labels = np.array([example.topic for example in examples])
+    texts = [example.text for example in examples]
+    company = np.array([example.source == "company" for example in examples])
+    taboo_company = company & (labels != HARMLESS)
+    smallest = min(count_topics(examples).values())
+    splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed)
+    folds_split = list(splitter.split(texts, labels))
+    rng = np.random.default_rng(seed)
+    applied = {
+        topic: effective_threshold(threshold, policy.topic(topic).sensitivity)
+        for topic, threshold in thresholds.items()
+        if topic in policy.topic_ids
+    }
+
+    def subsample(train_index, fraction):
+        kept = [i for i in train_index if not taboo_company[i]]
+        seen = {}
+        for topic in sorted(set(labels[train_index][taboo_company[train_index]])):
+            members = [i for i in train_index if taboo_company[i] and labels[i] == topic]
+            take = max(1, round(fraction * len(members)))
+            kept.extend(rng.permutation(members)[:take].tolist())
+            seen[topic] = take
+        return sorted(kept), seen
+
+    jobs = []
+    for fraction in fractions:
+        for train_index, test_index in folds_split:
+            kept, seen = subsample(train_index, fraction)
+            jobs.append((fraction, kept, test_index, seen))
+
+    def one_job(kept, test_index):
+        pipeline = fit([texts[i] for i in kept], labels[kept], design)
+        return pipeline.classes_, post_scores(pipeline, list(pipeline.classes_), [texts[i] for i in test_index])
+
+    results = Parallel(n_jobs=-1, return_as="generator")(
+        delayed(one_job)(kept, test_index) for _, kept, test_index, _ in jobs
+    )
+    classes = sorted(set(labels))
+    scores = {fraction: np.zeros((len(examples), len(classes))) for fraction in fractions}
+    seen_per_fraction: dict[float, list[float]] = {fraction: [] for fraction in fractions}
+    for done, ((fraction, _, test_index, seen), (fold_classes, fold_scores)) in enumerate(zip(jobs, results), 1):
+        columns = [classes.index(c) for c in fold_classes]
+        scores[fraction][np.ix_(test_index, columns)] = fold_scores
+        if seen:
+            seen_per_fraction[fraction].append(float(np.mean(list(seen.values()))))
+        if progress:
+            progress(done, len(jobs))
+    mask = company if company.any() else np.ones(len(labels), dtype=bool)
+    points = []
+    for fraction in fractions:
+        measured = measure(scores[fraction][mask], classes, labels[mask], applied)
+        points.append({
+            "fraction": fraction,
+            "examples_per_topic": round(float(np.mean(seen_per_fraction[fraction] or [0.0])), 1),
+            "macro_f1": measured["macro_f1"],
+            "false_alarm_rate": measured["false_alarm_rate"],
+        })
+    if final:
+        measured = final.get("company") or final["all"]
+        per_topic = [int(np.sum(taboo_company & (labels == t))) for t in applied]
+        share = (final["folds"] - 1) / final["folds"]  # what each fold of `train` trained on
+        points.append({
+            "fraction": 1.0,
+            "examples_per_topic": round(float(np.mean(per_topic)) * share, 1) if per_topic else 0.0,
+            "macro_f1": measured["macro_f1"],
+            "false_alarm_rate": measured["false_alarm_rate"],
+        })
+    return points
 
 
 def choose_thresholds(
