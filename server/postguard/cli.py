@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import default_artifact, material_for
+from .paths import default_artifact, default_model_dir, install_shipped_material, material_for
 
 TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7678, help="port (default: %(default)s)")
     serve.add_argument("--model", type=Path, default=None,
                        help="model artifact; trained from the examples beside it when missing "
-                       "(default: model/postguard.joblib)")
+                       "(default: postguard.joblib in the model folder, see docs/deployment.md)")
     serve.add_argument("--threads", type=int, default=4, help="worker threads (default: %(default)s)")
 
     check = commands.add_parser("check", help="check a text from the terminal")
@@ -76,14 +76,20 @@ def serve(args) -> int:
     from .policy import PolicyError
     from .trainer import Material, ensure_model, published_with_base
 
-    artifact = (args.model or default_artifact()).resolve()
-    examples, policy = material_for(artifact)
     try:
+        # an installed package brings the company's policy and examples along
+        for path in install_shipped_material(default_model_dir()):
+            _say(f"Installed the shipped {path.name} as {path}")
+        artifact = (args.model or default_artifact()).resolve()
+        examples, policy = material_for(artifact)
         material = Material(examples, policy, base=published_with_base(artifact))
         ensure_model(artifact, material, log=_say)
         app = create_app({"MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
     except (PolicyError, ExamplesError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot prepare the model folder: {exc}", file=sys.stderr)
         return 2
     _say(f"Postguard is checking on http://{args.host}:{args.port} (model {artifact})")
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="postguard")
