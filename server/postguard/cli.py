@@ -1,4 +1,4 @@
-"""The `postguard` command: serve, check, train."""
+"""The `postguard` command: serve, check, train, evaluate, service."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("train", help="train the classifier (same as train_classifier.py)",
                         add_help=False)
+
+    service = commands.add_parser(
+        "service", help="start the checking server at every login, for this user "
+        "(systemd user unit, launchd agent, Task Scheduler task)"
+    )
+    service.add_argument("action", choices=["install", "uninstall", "status"])
+    service.add_argument("--print", dest="print_only", action="store_true",
+                         help="print the definition for this system instead of installing it")
     return parser
 
 
@@ -63,7 +71,8 @@ def run(argv: list[str] | None = None) -> int:
 
         return train_main(argv[1:])
     args = build_parser().parse_args(argv)
-    return {"serve": serve, "check": check, "evaluate": evaluate}[args.command](args)
+    commands = {"serve": serve, "check": check, "evaluate": evaluate, "service": service}
+    return commands[args.command](args)
 
 
 def serve(args) -> int:
@@ -132,6 +141,35 @@ def evaluate(args) -> int:
         print(f"error: cannot evaluate: {exc}", file=sys.stderr)
         return 2
     print(format_evaluation(report, show_errors=args.errors))
+    return 0
+
+
+def service(args) -> int:
+    """Install, remove or report the per-user service that runs `postguard serve`."""
+    from .service import ServiceError, for_this_system
+
+    definition = for_this_system()
+    if args.print_only:
+        if args.action != "install":
+            print("error: --print goes with install", file=sys.stderr)
+            return 2
+        print(definition.definition(), end="")
+        return 0
+    if args.action == "status":
+        status = definition.status()
+        yes_no = {True: "yes", False: "no", None: "unknown"}
+        print(f"{definition.system}: {status.definition}")
+        print(f"installed: {yes_no[status.installed]}")
+        print(f"starts at login: {yes_no[status.enabled]}")
+        print(f"running: {yes_no[status.running]}" + (f" ({status.detail})" if status.detail else ""))
+        return status.exit_code
+    try:
+        messages = definition.install() if args.action == "install" else definition.uninstall()
+    except (ServiceError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for message in messages:
+        print(message)
     return 0
 
 

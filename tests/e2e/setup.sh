@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the end-to-end tests; safe to run again and again.
-#   1. Debian's Chromium (with its driver and translations) if it is missing;
+#   1. Debian's Chromium (with its driver and translations) and systemd's tools (the service
+#      test verifies the user unit with systemd-analyze) if they are missing;
 #   2. the npm tools from package-lock.json (Quill, Lexical, esbuild, web-ext);
 #   3. the fixture pages' editors, bundled into build/;
 #   4. web-ext lint of the extension, which must report no errors.
@@ -14,6 +15,7 @@ missing=()
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 # Debian ships Chromium's UI languages separately; the German-browser test needs them.
 [[ -f /usr/lib/chromium/locales/de.pak ]] || missing+=(chromium-l10n)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
