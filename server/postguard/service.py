@@ -3,7 +3,7 @@
 Linux gets a systemd user unit, macOS a launchd agent, Windows a Task Scheduler task that
 starts at logon. The definitions are rendered by pure functions; the classes below write
 them where the system looks and ask `systemctl --user`, `launchctl` or `schtasks` to load
-them. Everything is per user: no administrator rights, nothing outside the home folder.
+them. Everything is per user and needs no administrator rights.
 """
 
 from __future__ import annotations
