@@ -22,13 +22,15 @@ const FEEDBACK_TIMEOUT_MS = 3000;
 
 /** Call the server; resolves to {ok:true, body} or {ok:false, error, offline}. */
 async function callServer(path, { method = "GET", json, timeoutMs }) {
-  const { serverUrl } = await Settings.load();
+  const { serverUrl, token } = await Settings.load();
+  const headers = json === undefined ? {} : { "Content-Type": "application/json" };
+  if (token) headers["X-Postguard-Token"] = token; // IT's from the policy first, else the person's own
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(new URL(path, serverUrl), {
       method,
-      headers: json === undefined ? {} : { "Content-Type": "application/json" },
+      headers,
       body: json === undefined ? undefined : JSON.stringify(json),
       signal: controller.signal,
       credentials: "omit",

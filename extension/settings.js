@@ -1,6 +1,11 @@
 /*
  * Postguard settings: the defaults and their storage, in one object.
  * Loaded by the service worker, the content scripts, the popup and the options page.
+ *
+ * Three layers: the defaults below, then what IT set by enterprise policy (storage.managed,
+ * see managed_schema.json), then what the person chose in the options page (storage.local).
+ * IT's values are presets the person may change, except the settings IT lists in
+ * `lockedSettings`, and a token IT set: those always come from the policy.
  */
 (function (root) {
   "use strict";
@@ -12,10 +17,13 @@
     sites: Object.freeze({ linkedin: true, facebook: true }),
     language: "auto", // "auto" follows the browser; otherwise "de" or "en"
     pausedUntil: 0, // epoch milliseconds; 0 when not paused
+    token: "", // pairing token the server may require (X-Postguard-Token); "" for none
   });
 
   const PAUSE_MS = 60 * 60 * 1000;
   const LANGUAGES = ["auto", "de", "en"];
+  // What IT may set and lock by policy. Pausing is not among them: the author decides.
+  const MANAGEABLE = ["serverUrl", "token", "sites", "language"];
 
   /** Turn what a person typed into a server origin like "http://127.0.0.1:7678", or throw. */
   function normaliseServerUrl(text) {
@@ -26,13 +34,14 @@
     return url.origin;
   }
 
-  /** Merge stored values over the defaults; unknown or malformed values fall back. */
-  function withDefaults(stored) {
+  /** Merge stored values over the base (the defaults); unknown or malformed values fall back. */
+  function withDefaults(stored, base = DEFAULTS) {
     const settings = {
-      serverUrl: DEFAULTS.serverUrl,
-      sites: { ...DEFAULTS.sites },
-      language: DEFAULTS.language,
-      pausedUntil: DEFAULTS.pausedUntil,
+      serverUrl: base.serverUrl,
+      sites: { ...base.sites },
+      language: base.language,
+      pausedUntil: base.pausedUntil,
+      token: base.token,
     };
     if (typeof stored.serverUrl === "string") {
       try {
@@ -48,36 +57,76 @@
     }
     if (LANGUAGES.includes(stored.language)) settings.language = stored.language;
     if (Number.isFinite(stored.pausedUntil)) settings.pausedUntil = stored.pausedUntil;
+    if (typeof stored.token === "string") settings.token = stored.token.trim();
     return settings;
+  }
+
+  /** The settings IT locked: those in `lockedSettings`, and the token whenever IT set one. */
+  function lockedBy(managed) {
+    const listed = Array.isArray(managed.lockedSettings) ? managed.lockedSettings : [];
+    const locked = MANAGEABLE.filter((key) => listed.includes(key));
+    if (typeof managed.token === "string" && managed.token.trim() && !locked.includes("token")) {
+      locked.push("token");
+    }
+    return locked;
+  }
+
+  /**
+   * The effective settings from IT's managed values and the person's own, plus `locked`:
+   * the names of the settings the person cannot change.
+   */
+  function merge(managed, local) {
+    managed = managed && typeof managed === "object" ? managed : {};
+    const fromPolicy = Object.fromEntries(MANAGEABLE.filter((key) => key in managed).map((key) => [key, managed[key]]));
+    const preset = withDefaults(fromPolicy);
+    const locked = lockedBy(managed);
+    const settings = withDefaults(local && typeof local === "object" ? local : {}, preset);
+    for (const key of locked) {
+      settings[key] = key === "sites" ? { ...preset.sites } : preset[key];
+    }
+    settings.locked = locked;
+    return settings;
+  }
+
+  /** IT's settings, or {} when there is no policy (Firefox then rejects instead of answering {}). */
+  async function readManaged() {
+    try {
+      return (await api.storage.managed?.get(null)) ?? {};
+    } catch {
+      return {};
+    }
   }
 
   const Settings = {
     defaults: DEFAULTS,
     languages: LANGUAGES,
     pauseMs: PAUSE_MS,
+    manageable: MANAGEABLE,
     normaliseServerUrl,
+    merge,
 
-    /** Read all settings, defaults filled in. */
+    /** Read all settings: defaults, then IT's policy, then the person's own (see merge). */
     async load() {
-      const stored = await api.storage.local.get(Object.keys(DEFAULTS));
-      return withDefaults(stored);
+      const [managed, local] = await Promise.all([readManaged(), api.storage.local.get(Object.keys(DEFAULTS))]);
+      return merge(managed, local);
     },
 
-    /** Store some settings; the rest stay as they are. */
+    /** Store some of the person's settings; the rest stay as they are, locked ones are skipped. */
     async save(patch) {
+      const locked = lockedBy(await readManaged());
       const known = {};
       for (const key of Object.keys(patch)) {
-        if (Object.hasOwn(DEFAULTS, key)) known[key] = patch[key];
+        if (Object.hasOwn(DEFAULTS, key) && !locked.includes(key)) known[key] = patch[key];
       }
       if ("serverUrl" in known) known.serverUrl = normaliseServerUrl(known.serverUrl);
       await api.storage.local.set(known);
     },
 
-    /** Call back with fresh settings whenever any of them changes. */
+    /** Call back with fresh settings whenever any of them, or IT's policy, changes. */
     onChange(callback) {
       api.storage.onChanged.addListener((changes, areaName) => {
-        if (areaName !== "local") return;
-        if (!Object.keys(changes).some((key) => Object.hasOwn(DEFAULTS, key))) return;
+        if (areaName !== "local" && areaName !== "managed") return;
+        if (areaName === "local" && !Object.keys(changes).some((key) => Object.hasOwn(DEFAULTS, key))) return;
         Settings.load().then(callback);
       });
     },

@@ -1,4 +1,4 @@
-"""The `postguard` command: serve, check, train, evaluate, admin."""
+"""The `postguard` command: serve, check, train, evaluate, config, token, admin, service."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import default_artifact, material_for
+from .paths import default_artifact, default_model_dir, install_shipped_material, material_for
 
 TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default: 7678)")
     serve.add_argument("--model", type=Path, default=None,
                        help="model artifact; trained from the examples beside it when missing "
-                       "(default: postguard.joblib in the model folder)")
+                       "(default: postguard.joblib in the model folder, see docs/deployment.md)")
     serve.add_argument("--threads", type=int, default=None, help="worker threads (default: 4)")
 
     commands.add_parser(
@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the password from standard input instead of asking")
     admin.add_argument("--model", type=Path, default=None,
                        help="model artifact whose folder keeps the password (default: model/postguard.joblib)")
+
+    service = commands.add_parser(
+        "service", help="start the checking server at every login, for this user "
+        "(systemd user unit, launchd agent, Task Scheduler task)"
+    )
+    service.add_argument("action", choices=["install", "uninstall", "status"])
+    service.add_argument("--print", dest="print_only", action="store_true",
+                         help="print the definition for this system instead of installing it")
     return parser
 
 
@@ -83,7 +91,7 @@ def run(argv: list[str] | None = None) -> int:
         return train_main(argv[1:])
     args = build_parser().parse_args(argv)
     commands = {"serve": serve, "check": check, "evaluate": evaluate, "config": show_config,
-                "token": token, "admin": admin}
+                "token": token, "admin": admin, "service": service}
     return commands[args.command](args)
 
 
@@ -114,16 +122,20 @@ def serve(args) -> int:
         return 2
     _configure_logging(config["log_level"])
     settings = config.app_settings()
-    if args.model:
-        settings["MODEL_PATH"] = str(args.model)
-    artifact = Path(settings.get("MODEL_PATH") or default_artifact()).resolve()
-    examples, policy = material_for(artifact)
     try:
+        # an installed package brings the company's policy and examples along
+        for path in install_shipped_material(default_model_dir()):
+            _say(f"Installed the shipped {path.name} as {path}")
+        artifact = (args.model or default_artifact()).resolve()
+        examples, policy = material_for(artifact)
         material = Material(examples, policy, base=published_with_base(artifact))
         ensure_model(artifact, material, log=_say)
         app = create_app({**settings, "MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
     except (PolicyError, ExamplesError, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot prepare the model folder: {exc}", file=sys.stderr)
         return 2
     pairing = "pairing token required" if config["token"] else "no pairing token"
     _say(f"Postguard is checking on http://{host}:{port} (model {artifact}; {pairing})")
@@ -232,6 +244,35 @@ def admin(args) -> int:
         return 2
     _say(f"Password set (stored as a salted hash in {folder}). Comms signs in at /admin on the "
          "running server, e.g. http://127.0.0.1:7678/admin")
+    return 0
+
+
+def service(args) -> int:
+    """Install, remove or report the per-user service that runs `postguard serve`."""
+    from .service import ServiceError, for_this_system
+
+    definition = for_this_system()
+    if args.print_only:
+        if args.action != "install":
+            print("error: --print goes with install", file=sys.stderr)
+            return 2
+        print(definition.definition(), end="")
+        return 0
+    if args.action == "status":
+        status = definition.status()
+        yes_no = {True: "yes", False: "no", None: "unknown"}
+        print(f"{definition.system}: {status.definition}")
+        print(f"installed: {yes_no[status.installed]}")
+        print(f"starts at login: {yes_no[status.enabled]}")
+        print(f"running: {yes_no[status.running]}" + (f" ({status.detail})" if status.detail else ""))
+        return status.exit_code
+    try:
+        messages = definition.install() if args.action == "install" else definition.uninstall()
+    except (ServiceError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for message in messages:
+        print(message)
     return 0
 
 

@@ -7,8 +7,10 @@ any loopback port, and launches Debian's Chromium with it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -167,14 +169,53 @@ def build_test_extension(target: Path) -> Path:
     return target
 
 
+def extension_id(extension_dir: Path) -> str:
+    """The id Chromium gives the extension: from the manifest's public key, a-p for 0-f."""
+    manifest = json.loads((extension_dir / "manifest.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(base64.b64decode(manifest["key"])).hexdigest()[:32]
+    return "".join(chr(ord("a") + int(digit, 16)) for digit in digest)
+
+
+def policy_problem() -> str | None:
+    """Why Chromium cannot be given a private policy folder here, or None when it can."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "needs root to mount a private /etc/chromium"
+    if shutil.which("unshare") is None or not Path("/etc/chromium").is_dir():
+        return "needs unshare and /etc/chromium"
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        return "mount namespaces are not allowed here"
+    return None
+
+
+def chromium_with_policy(folder: Path, policy: dict) -> Path:
+    """A Chromium launcher that sees `policy` as machine policy, as IT would deploy it.
+
+    Chromium reads policy only from /etc/chromium/policies/managed. The launcher mounts a
+    copy of /etc/chromium holding the policy over it in a private mount namespace, so the
+    machine's own folder and every other browser stay untouched.
+    """
+    etc = folder / "etc-chromium"
+    shutil.copytree("/etc/chromium", etc, dirs_exist_ok=True)
+    managed = etc / "policies" / "managed"
+    managed.mkdir(parents=True, exist_ok=True)
+    (managed / "postguard.json").write_text(json.dumps(policy, indent=2), encoding="utf-8")
+    launcher = folder / "chromium-with-policy"
+    script = 'mount --bind "$0" /etc/chromium || exit 1; browser="$1"; shift; exec "$browser" "$@"'
+    launcher.write_text(f"#!/bin/sh\nexec unshare --mount sh -c '{script}' '{etc}' '{CHROMIUM}' \"$@\"\n",
+                        encoding="utf-8")
+    launcher.chmod(0o755)
+    return launcher
+
+
 class Browser:
     """A persistent Chromium context with the extension loaded, its worker and id."""
 
-    def __init__(self, playwright, extension_dir: Path, user_data_dir: Path, *, locale: str = "en-US"):
+    def __init__(self, playwright, extension_dir: Path, user_data_dir: Path, *, locale: str = "en-US",
+                 executable: Path = CHROMIUM):
         self.context = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
             headless=True,
-            executable_path=str(CHROMIUM),
+            executable_path=str(executable),
             locale=locale,
             # On Linux Chromium takes its UI language (and so chrome.i18n's) from the environment.
             env={**os.environ, "LANGUAGE": locale.replace("-", "_")},
@@ -190,6 +231,10 @@ class Browser:
         self.worker = workers[0] if workers else self.context.wait_for_event("serviceworker")
         self.extension_id = self.worker.url.split("/")[2]
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        # Chromium answers storage.managed (and so every settings read) only once its policy
+        # service is up, about 3 s after start. Nobody posts that soon after starting a
+        # browser; the tests would, and the first check would then miss the post gate.
+        self.worker.evaluate("chrome.storage.managed.get(null).catch(() => null)")
 
     def configure(self, **settings) -> None:
         """Store extension settings (serverUrl, sites, language, pausedUntil) before a page loads."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the end-to-end tests; safe to run again and again.
-#   1. Debian's Chromium (with its driver and translations) and nginx if they are missing;
+#   1. Debian's Chromium (with its driver and translations), nginx and systemd's tools (the
+#      service test verifies the user unit with systemd-analyze) if they are missing;
 #   2. the npm tools from package-lock.json (Quill, Lexical, esbuild, web-ext);
 #   3. the fixture pages' editors, bundled into build/;
 #   4. web-ext lint of the extension, which must report no errors.
@@ -17,6 +18,8 @@ missing=()
 # The central-server test runs the shipped nginx configuration with a throwaway certificate.
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
+# The service test verifies the user unit with systemd-analyze.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
