@@ -39,7 +39,14 @@ async function callServer(path, { method = "GET", json, timeoutMs }) {
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       // 503 means the server runs without a model: for the person that is "not available"
-      return { ok: false, error: body?.message ?? `HTTP ${response.status}`, offline: response.status >= 500 };
+      // 401: the server wants the pairing token; checks cannot run until the options have it
+      const unpaired = response.status === 401;
+      return {
+        ok: false,
+        error: body?.message ?? `HTTP ${response.status}`,
+        offline: response.status >= 500 || unpaired,
+        unpaired,
+      };
     }
     return { ok: true, body };
   } catch (error) {

@@ -198,7 +198,12 @@
     } else {
       // Offline: say so and let posts through. Other errors (say, a text over the server's
       // limit) are the server's to explain, not the person's problem: show nothing.
-      Object.assign(state, { checkedText: reply.offline ? null : text, findings: [], offline: Boolean(reply.offline) });
+      Object.assign(state, {
+        checkedText: reply.offline ? null : text,
+        findings: [],
+        offline: Boolean(reply.offline),
+        unpaired: Boolean(reply.unpaired),
+      });
     }
     render(state);
   }
@@ -331,17 +336,18 @@
     } else {
       host.removeAttribute("data-postguard-topics");
     }
-    const card = mode === "warning" ? warningCard(state) : offlineCard();
+    const card = mode === "warning" ? warningCard(state) : offlineCard(state);
     state.shadow.replaceChildren(el("style", "", STYLE + FEEDBACK_STYLE), card);
     placePanel(state);
     reportBadge();
   }
 
-  function offlineCard() {
+  function offlineCard(state) {
     const t = shared.t;
     const card = el("div", "postguard-card postguard-offline");
     card.setAttribute("role", "status");
-    card.append(el("span", "postguard-mark", "Postguard · "), t("offlineNotice"));
+    card.dataset.postguardReason = state.unpaired ? "unpaired" : "unreachable";
+    card.append(el("span", "postguard-mark", "Postguard · "), t(state.unpaired ? "unpairedNotice" : "offlineNotice"));
     return card;
   }
 

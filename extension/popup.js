@@ -150,6 +150,11 @@
     status.dataset.postguardStatus = "offline";
     status.textContent = t("popupOffline");
   }
+  if (policy?.unpaired) {
+    // The server answers but wants the pairing token: say where it goes.
+    status.dataset.postguardStatus = "unpaired";
+    status.textContent = t("popupUnpaired");
+  }
 
   setUpMissedRiskReport(policy?.ok ? policy.policy?.topics ?? [] : []);
 

@@ -48,15 +48,15 @@ class FeedbackStore:
             raise ValueError(f"unknown kind {kind!r}")
         week = iso_week(today or dt.date.today())
         with self._lock:
-            counts = _read(self.counts_path, {})
-            by_topic = counts.setdefault(week, {}).setdefault(topic or _NO_TOPIC, {})
-            by_topic[kind] = by_topic.get(kind, 0) + 1
-            _write(self.counts_path, counts)
-            if text:
+            if text:  # first the text, so that a report once counted is complete
                 shared = _read(self.shared_path, [])
                 shared.append({"id": secrets.token_hex(6), "week": week, "kind": kind,
                                "topic": topic, "text": text})
                 _write(self.shared_path, shared[-MAX_SHARED:])
+            counts = _read(self.counts_path, {})
+            by_topic = counts.setdefault(week, {}).setdefault(topic or _NO_TOPIC, {})
+            by_topic[kind] = by_topic.get(kind, 0) + 1
+            _write(self.counts_path, counts)
 
     def statistics(self, minimum: int = MIN_COUNT) -> dict:
         """Counts per week, topic and kind, and totals per topic and kind; those below `minimum` left out."""
