@@ -18,8 +18,11 @@ from .examples import Example, count_topics
 from .policy import HARMLESS, Policy
 from .text import normalise, split_sentences
 
-# Share of harmless posts each topic may flag on cross-validation when thresholds are chosen.
-FALSE_ALARM_TARGET_PER_TOPIC = 0.004
+# Share of harmless training posts each topic may flag on cross-validation when thresholds are
+# chosen. The base corpus's harmless side is mostly hard cases (published figures, job ads,
+# other companies' news), so 1.5 % there means far fewer false alarms on everyday posts:
+# 1.8 % on the evaluation set and 1.6 % on real tweets (docs/quality.md).
+FALSE_ALARM_TARGET_PER_TOPIC = 0.015
 # No topic warns below this probability, however quiet it is on harmless posts.
 THRESHOLD_FLOOR = 0.35
 # Harmless sentences shorter than this add nothing to learn from.
