@@ -21,8 +21,12 @@ const FEEDBACK_KINDS = ["false_alarm", "missed_risk"];
 const FEEDBACK_TIMEOUT_MS = 3000;
 
 /** Call the server; resolves to {ok:true, body} or {ok:false, error, offline}. */
-async function callServer(path, { method = "GET", json, timeoutMs }) {
-  const { serverUrl, token } = await Settings.load();
+async function callServer(path, { method = "GET", json, timeoutMs, feedback = false }) {
+  const settings = await Settings.load();
+  // Feedback may go to the comms team's server (managed `feedbackUrl`); everything else stays local.
+  const [serverUrl, token] = feedback
+    ? [settings.feedbackUrl, settings.feedbackToken]
+    : [settings.serverUrl, settings.token];
   const headers = json === undefined ? {} : { "Content-Type": "application/json" };
   if (token) headers["X-Postguard-Token"] = token; // IT's from the policy first, else the person's own
   const controller = new AbortController();
@@ -119,7 +123,7 @@ const handlers = {
     if (!FEEDBACK_KINDS.includes(message.kind)) return { ok: false, error: "unknown kind of feedback" };
     const json = { kind: message.kind, topic: typeof message.topic === "string" ? message.topic : null };
     if (typeof message.text === "string" && message.text.trim()) json.text = message.text;
-    const reply = await callServer("/v1/feedback", { method: "POST", json, timeoutMs: FEEDBACK_TIMEOUT_MS });
+    const reply = await callServer("/v1/feedback", { method: "POST", json, timeoutMs: FEEDBACK_TIMEOUT_MS, feedback: true });
     return reply.ok ? { ok: true } : reply;
   },
 

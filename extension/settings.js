@@ -85,7 +85,25 @@
       settings[key] = key === "sites" ? { ...preset.sites } : preset[key];
     }
     settings.locked = locked;
+    Object.assign(settings, feedbackTarget(managed, settings));
     return settings;
+  }
+
+  /**
+   * Where anonymous feedback goes: the comms team's server when IT names one (`feedbackUrl`,
+   * with its own `feedbackToken`), else the checking server. Only IT can set these, because
+   * they send something off this computer; the person still decides what is sent.
+   */
+  function feedbackTarget(managed, settings) {
+    if (typeof managed.feedbackUrl === "string") {
+      try {
+        const token = typeof managed.feedbackToken === "string" ? managed.feedbackToken.trim() : "";
+        return { feedbackUrl: normaliseServerUrl(managed.feedbackUrl), feedbackToken: token };
+      } catch {
+        // a broken address: fall back to the checking server rather than lose the report
+      }
+    }
+    return { feedbackUrl: settings.serverUrl, feedbackToken: settings.token };
   }
 
   /** IT's settings, or {} when there is no policy (Firefox then rejects instead of answering {}). */

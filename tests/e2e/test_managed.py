@@ -93,7 +93,11 @@ OWN_URL = "http://localhost:7678"
 
 MERGE_CASES = [
     # (IT's managed values, the person's own, expected effective values)
-    ({}, {}, {"serverUrl": DEFAULT_URL, "token": "", "locked": []}),
+    ({}, {}, {"serverUrl": DEFAULT_URL, "token": "", "locked": [], "feedbackUrl": DEFAULT_URL}),
+    ({"feedbackUrl": "https://comms.example/", "feedbackToken": "t"}, {"token": "own"},
+     {"feedbackUrl": "https://comms.example", "feedbackToken": "t", "token": "own"}),
+    ({"feedbackUrl": "not a url"}, {"serverUrl": OWN_URL, "token": "own"},
+     {"feedbackUrl": OWN_URL, "feedbackToken": "own"}),
     ({"serverUrl": IT_URL}, {}, {"serverUrl": IT_URL, "locked": []}),
     ({"serverUrl": IT_URL}, {"serverUrl": OWN_URL}, {"serverUrl": OWN_URL}),
     ({"serverUrl": IT_URL, "lockedSettings": ["serverUrl"]}, {"serverUrl": OWN_URL},
@@ -139,9 +143,13 @@ def test_it_policy_presets_locks_and_pairs(playwright_api, extension_dir, tmp_pa
     problem = harness.policy_problem()
     if problem:
         pytest.skip(f"cannot give Chromium a machine policy here: {problem}")
+    comms = RecordingServer()  # the comms team's server, where feedback goes
+    threading.Thread(target=comms.server.serve_forever, daemon=True).start()
     policy = {"3rdparty": {"extensions": {harness.extension_id(extension_dir): {
         "serverUrl": recorder.url,
         "token": "from-it",
+        "feedbackUrl": comms.url,
+        "feedbackToken": "comms-token",
         "sites": {"facebook": False},
         "lockedSettings": ["serverUrl"],
     }}}}
@@ -169,8 +177,16 @@ def test_it_policy_presets_locks_and_pairs(playwright_api, extension_dir, tmp_pa
         wait_for(lambda: recorder.tokens("/v1/check"))
         assert set(recorder.tokens("/v1/check")) == {"from-it"}
 
-        # a preset that is not locked is the person's to change
+        # anonymous feedback goes to the comms team's server with its token, checks stay local
         page.goto(f"chrome-extension://{browser.extension_id}/options.html")
+        feedback = "() => chrome.runtime.sendMessage({type: 'feedback', kind: 'false_alarm', topic: 'financials'})"
+        page.evaluate(feedback)
+        wait_for(lambda: comms.tokens("/v1/feedback"))
+        assert comms.tokens("/v1/feedback") == ["comms-token"] and not recorder.tokens("/v1/feedback")
+        comms.server.shutdown()
+        comms.server.server_close()
+
+        # a preset that is not locked is the person's to change
         page.check("#site-facebook")
         page.click("button[type=submit]")
         wait_for(lambda: browser.worker.evaluate("PostguardSettings.load()")["sites"]["facebook"])
