@@ -98,7 +98,11 @@
     if (typeof managed.feedbackUrl === "string") {
       try {
         const token = typeof managed.feedbackToken === "string" ? managed.feedbackToken.trim() : "";
-        return { feedbackUrl: normaliseServerUrl(managed.feedbackUrl), feedbackToken: token };
+        const url = new URL(normaliseServerUrl(managed.feedbackUrl));
+        // A shared text may travel: only encrypted, unless it stays on this computer.
+        if (url.protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
+          return { feedbackUrl: url.origin, feedbackToken: token };
+        }
       } catch {
         // a broken address: fall back to the checking server rather than lose the report
       }

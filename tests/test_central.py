@@ -94,7 +94,8 @@ def central(tmp_path_factory, model_path):
     )
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{upstream}", "GUNICORN_WORKERS": "2",
            "POSTGUARD_MODEL_DIR": str(models), "POSTGUARD_TOKEN": TOKEN,
-           "POSTGUARD_ALLOWED_HOSTS": NAME, "POSTGUARD_CONFIG": str(folder / "none.toml")}
+           "POSTGUARD_ALLOWED_HOSTS": NAME, "POSTGUARD_CONFIG": str(folder / "none.toml"),
+           "POSTGUARD_LOG_LEVEL": "info"}  # access lines on, to show what they hold
     logs = (folder / "gunicorn.log").open("w"), (folder / "nginx.log").open("w")
     gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py")],
                                 env=env, cwd=folder, stdout=logs[0], stderr=subprocess.STDOUT)

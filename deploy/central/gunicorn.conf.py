@@ -24,7 +24,7 @@ timeout = 30
 # own access lines (method, route, status, time) at level info.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("POSTGUARD_LOG_LEVEL", "info")
+loglevel = os.environ.get("POSTGUARD_LOG_LEVEL", "warning")  # "info" adds the app's access lines
 
 
 def on_starting(server):

@@ -37,7 +37,9 @@ SETTINGS: dict[str, Setting] = {
     "token": Setting("", str, "pairing token clients send as X-Postguard-Token; empty: none"),
     "extension_ids": Setting([DEV_EXTENSION_ID], list, "Chrome/Edge extension ids allowed to call"),
     "allowed_hosts": Setting([], list, "Host names accepted besides 127.0.0.1, localhost and [::1]"),
-    "log_level": Setting("info", str, "debug, info (access lines), warning or error"),
+    # warning by default: access lines carry times, and on a personal computer a list of times
+    # is already a record of when someone wrote. IT turns them on with "info" when needed.
+    "log_level": Setting("warning", str, "debug, info (adds access lines), warning or error"),
     "threads": Setting(4, int, "worker threads of the server"),
     "max_text_chars": Setting(100_000, int, "longest post the server checks"),
     "max_body_bytes": Setting(1024 * 1024, int, "largest request body"),

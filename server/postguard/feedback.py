@@ -8,11 +8,17 @@ one person.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
 import threading
 from pathlib import Path
+
+try:  # one lock across the worker processes of a central server (POSIX)
+    import fcntl
+except ImportError:  # Windows: one server process per machine, the thread lock suffices
+    fcntl = None
 
 from .files import write_atomically
 
@@ -20,6 +26,7 @@ KINDS = ("false_alarm", "missed_risk")
 MIN_COUNT = 5
 MAX_SHARED = 500  # shared texts waiting for comms; the oldest go first beyond this
 COUNTS_NAME = "feedback.json"
+LOCK_NAME = "feedback.lock"
 SHARED_NAME = "feedback-shared.json"
 _NO_TOPIC = ""
 
@@ -40,14 +47,29 @@ class FeedbackStore:
     def __init__(self, folder: Path):
         self.counts_path = Path(folder) / COUNTS_NAME
         self.shared_path = Path(folder) / SHARED_NAME
+        self.lock_path = Path(folder) / LOCK_NAME
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Read-modify-write without losing a report to another thread or worker process."""
+        with self._lock:
+            if fcntl is None:
+                yield
+                return
+            with open(self.lock_path, "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def record(self, kind: str, topic: str | None, text: str | None = None, today: dt.date | None = None) -> None:
         """Count one report; keep its text only when the employee shared it."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}")
         week = iso_week(today or dt.date.today())
-        with self._lock:
+        with self._locked():
             if text:  # first the text, so that a report once counted is complete
                 shared = _read(self.shared_path, [])
                 shared.append({"id": secrets.token_hex(6), "week": week, "kind": kind,
@@ -60,32 +82,35 @@ class FeedbackStore:
 
     def statistics(self, minimum: int = MIN_COUNT) -> dict:
         """Counts per week, topic and kind, and totals per topic and kind; those below `minimum` left out."""
-        with self._lock:
+        with self._locked():
             counts = _read(self.counts_path, {})
         weeks, totals = [], {}
         for week in sorted(counts, reverse=True):
             for topic, kinds in sorted(counts[week].items()):
                 for kind, count in sorted(kinds.items()):
+                    if count < minimum:
+                        # left out of the totals too: a total next to the shown weeks would
+                        # reveal the small count
+                        continue
+                    weeks.append({"week": week, "topic": topic or None, "kind": kind, "count": count})
                     totals[(topic, kind)] = totals.get((topic, kind), 0) + count
-                    if count >= minimum:
-                        weeks.append({"week": week, "topic": topic or None, "kind": kind, "count": count})
         return {
             "minimum": minimum,
             "weeks": weeks,
             "totals": [
                 {"topic": topic or None, "kind": kind, "count": count}
-                for (topic, kind), count in sorted(totals.items()) if count >= minimum
+                for (topic, kind), count in sorted(totals.items())
             ],
         }
 
     def shared(self) -> list[dict]:
         """The shared texts, newest first."""
-        with self._lock:
+        with self._locked():
             return list(reversed(_read(self.shared_path, [])))
 
     def take(self, shared_id: str) -> dict:
         """Remove a shared text and return it (comms turned it into an example or discarded it)."""
-        with self._lock:
+        with self._locked():
             shared = _read(self.shared_path, [])
             for index, entry in enumerate(shared):
                 if entry.get("id") == shared_id:

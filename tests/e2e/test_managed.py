@@ -98,6 +98,7 @@ MERGE_CASES = [
      {"feedbackUrl": "https://comms.example", "feedbackToken": "t", "token": "own"}),
     ({"feedbackUrl": "not a url"}, {"serverUrl": OWN_URL, "token": "own"},
      {"feedbackUrl": OWN_URL, "feedbackToken": "own"}),
+    ({"feedbackUrl": "http://comms.example"}, {}, {"feedbackUrl": DEFAULT_URL}),
     ({"serverUrl": IT_URL}, {}, {"serverUrl": IT_URL, "locked": []}),
     ({"serverUrl": IT_URL}, {"serverUrl": OWN_URL}, {"serverUrl": OWN_URL}),
     ({"serverUrl": IT_URL, "lockedSettings": ["serverUrl"]}, {"serverUrl": OWN_URL},
