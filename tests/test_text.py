@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from postguard.text import detect_language, normalise, split_sentences, utf16_length, utf16_span
+from postguard.text import (
+    _normalise_per_character, detect_language, normalise, split_sentences, utf16_length, utf16_span,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,15 @@ def test_utf16_counts_astral_characters_twice():
     assert utf16_length("a😀b") == 4
     assert utf16_span("😀 Umsatz", 2, 8) == (3, 6)
     assert utf16_length("Grüße") == 5
+
+
+# Evasions, invisible characters, emoji sequences and look-alikes, mixed with anything at all.
+_TRICKY = st.sampled_from(
+    list("Umsatz pr0fit 4013@$ .-_·*\n\t\u00a0\u200b\u200d\u00ad\u2060\ufe0f\ufe0e🎉👍🏽🚀™©аеоßＡｂİΣ")
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(), _TRICKY), max_size=60))
+def test_normalise_matches_the_per_character_version(text):
+    assert normalise(text) == _normalise_per_character(text)

@@ -87,7 +87,8 @@ _HOMOGLYPHS = str.maketrans(
 )
 # Digits and signs used for letters inside words ("Ums4tz", "pr0fit", "r3venue").
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-_LEET_IN_WORD = re.compile(r"(?<=[a-zäöü])[013457@$]+(?=[a-zäöü])")
+# (The lookbehind comes after the first digit so that the regex engine can skip to digits.)
+_LEET_IN_WORD = re.compile(r"[013457@$](?<=[a-zäöü].)[013457@$]*(?=[a-zäöü])")
 # Letters separated by single spaces, dots, hyphens or underscores: "U m s a t z", "U.m.s.a.t.z".
 _SPACED_LETTERS = re.compile(r"(?<![\w])(?:[^\W\d_][ .\-_·*]){2,}[^\W\d_](?![\w])")
 _SEPARATORS = re.compile(r"[ .\-_·*]")
@@ -95,6 +96,58 @@ _SEPARATORS = re.compile(r"[ .\-_·*]")
 
 def normalise(text: str) -> str:
     """Undo common evasions and unify spelling so that features see the words behind them.
+
+    Full-width and other compatibility forms become plain letters (NFKC), invisible characters
+    are dropped, look-alike letters from other scripts become Latin, spaced or dotted letters
+    are joined, digits standing in for letters are read as letters, emoji and other symbols
+    become spaces, and everything is lower-cased.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    # Only non-ASCII characters can be invisible, symbols or look-alikes: ASCII runs are skipped.
+    plain = text.isascii()
+    if not plain:
+        text = _NON_ASCII.sub(lambda run: run.group().translate(_VISIBLE), text)
+    text = text.lower()
+    if not plain:
+        text = _NON_ASCII.sub(lambda run: run.group().translate(_HOMOGLYPHS), text)
+    text = _SPACED_LETTERS.sub(lambda m: _SEPARATORS.sub("", m.group()), text)
+    text = _LEET_IN_WORD.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
+    return " ".join(text.split())
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+class _VisibleCharacters(dict):
+    """A str.translate table that drops format characters (zero-width spaces, joiners, soft
+    hyphens) and turns emoji and other symbols into spaces; filled as characters are first seen.
+
+    Symbols are category So, plus the variation selectors and skin-tone modifiers of emoji
+    sequences (Mn and Sk). At most `limit` characters are remembered, so odd input cannot make
+    the table grow without bound; the rest are looked up each time.
+    """
+
+    limit = 50_000
+
+    def __missing__(self, codepoint: int):
+        ch = chr(codepoint)
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            kept = None
+        elif category == "So" or ch in "\ufe0f\ufe0e" or "\U0001f3fb" <= ch <= "\U0001f3ff":
+            kept = " "
+        else:
+            kept = codepoint
+        if len(self) < self.limit:
+            self[codepoint] = kept
+        return kept
+
+
+_VISIBLE = _VisibleCharacters()
+
+
+def _normalise_per_character(text: str) -> str:
+    """The former normalise, one character at a time (kept until the rewrite is verified).
 
     Full-width and other compatibility forms become plain letters (NFKC), invisible characters
     are dropped, look-alike letters from other scripts become Latin, spaced or dotted letters
