@@ -1,9 +1,6 @@
 import pytest
-from hypothesis import given, settings, strategies as st
 
-from postguard.text import (
-    _normalise_per_character, detect_language, normalise, split_sentences, utf16_length, utf16_span,
-)
+from postguard.text import detect_language, normalise, split_sentences, utf16_length, utf16_span
 
 
 @pytest.mark.parametrize(
@@ -38,6 +35,14 @@ def test_sentence_offsets_point_into_the_text():
         ("ｒｅｖｅｎｕｅ", "revenue"),
         ("pr0fit", "profit"),
         ("Umsatz 🚀 plus", "umsatz plus"),
+        ("Daumen 👍🏽 hoch", "daumen hoch"),  # skin-tone modifier
+        ("Herz ❤️ voll", "herz voll"),  # variation selector
+        ("Ums\u00adatz", "umsatz"),  # soft hyphen
+        ("Word\u2060joiner", "wordjoiner"),
+        ("ΑΒΓ КАК", "abγ kak"),  # upper-case look-alikes are lowered first
+        ("Straße", "strasse"),
+        ("™ und ©", "tm und"),  # NFKC spells out ™; © is a symbol
+        ("Umsatz\u00a0\u00a0 plus\n", "umsatz plus"),
     ],
 )
 def test_normalise_undoes_evasions(evasion, plain):
@@ -65,14 +70,3 @@ def test_utf16_counts_astral_characters_twice():
     assert utf16_span("😀 Umsatz", 2, 8) == (3, 6)
     assert utf16_length("Grüße") == 5
 
-
-# Evasions, invisible characters, emoji sequences and look-alikes, mixed with anything at all.
-_TRICKY = st.sampled_from(
-    list("Umsatz pr0fit 4013@$ .-_·*\n\t\u00a0\u200b\u200d\u00ad\u2060\ufe0f\ufe0e🎉👍🏽🚀™©аеоßＡｂİΣ")
-)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=st.one_of(st.characters(), _TRICKY), max_size=60))
-def test_normalise_matches_the_per_character_version(text):
-    assert normalise(text) == _normalise_per_character(text)

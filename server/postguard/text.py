@@ -146,32 +146,6 @@ class _VisibleCharacters(dict):
 _VISIBLE = _VisibleCharacters()
 
 
-def _normalise_per_character(text: str) -> str:
-    """The former normalise, one character at a time (kept until the rewrite is verified).
-
-    Full-width and other compatibility forms become plain letters (NFKC), invisible characters
-    are dropped, look-alike letters from other scripts become Latin, spaced or dotted letters
-    are joined, digits standing in for letters are read as letters, emoji and other symbols
-    become spaces, and everything is lower-cased.
-    """
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        " " if _is_symbol(ch) else ch
-        for ch in text
-        if unicodedata.category(ch) != "Cf"  # zero-width spaces, joiners, soft hyphens...
-    )
-    text = text.lower().translate(_HOMOGLYPHS)
-    text = _SPACED_LETTERS.sub(lambda m: _SEPARATORS.sub("", m.group()), text)
-    text = _LEET_IN_WORD.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _is_symbol(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    # So: emoji and pictographs; Sk/Mn in emoji sequences (skin tones, variation selectors).
-    return category == "So" or ch in "\ufe0f\ufe0e" or "\U0001f3fb" <= ch <= "\U0001f3ff"
-
-
 _WORD_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 
 
