@@ -69,8 +69,12 @@ def _append_trimmed(sentences: list[Sentence], text: str, start: int, end: int) 
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if any(ch.isalnum() for ch in text[start:end]):
+    if _ALNUMERIC.search(text, start, end):
         sentences.append(Sentence(start, end, text[start:end]))
+
+
+# A letter or digit: what str.isalnum() accepts (regex \w is exactly that, plus "_").
+_ALNUMERIC = re.compile(r"[^\W_]")
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -176,8 +180,9 @@ _WORDS = re.compile(r"[a-zäöüß]+")
 
 def detect_language(text: str, default: str = "de") -> str:
     """Tell German from English by counting common function words; ties go to `default`."""
-    words = _WORDS.findall(text.lower())
-    german = sum(word in _GERMAN for word in words) + 2 * sum(ch in "äöüß" for ch in text.lower())
+    lowered = text.lower()
+    words = _WORDS.findall(lowered)
+    german = sum(word in _GERMAN for word in words) + 2 * sum(map(lowered.count, "äöüß"))
     english = sum(word in _ENGLISH for word in words)
     if german > english:
         return "de"
@@ -189,17 +194,20 @@ def detect_language(text: str, default: str = "de") -> str:
 # --- offsets ---------------------------------------------------------------------------------
 
 
+# Characters outside the Basic Multilingual Plane take two UTF-16 units.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def utf16_length(text: str) -> int:
     """Length of `text` in UTF-16 code units, as JavaScript counts it."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 class Utf16Offsets:
     """Converts Python (code point) spans of one text to UTF-16 offsets, with one pass over it."""
 
     def __init__(self, text: str):
-        # Characters outside the Basic Multilingual Plane take two UTF-16 units.
-        self._astral = [index for index, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self._astral = [match.start() for match in _ASTRAL.finditer(text)]
 
     def offset(self, index: int) -> int:
         return index + bisect.bisect_left(self._astral, index)
