@@ -41,6 +41,7 @@ class State:
     checker: Checker | None
     reason: str = ""
     reload_seconds: float = 1.0
+    cache_sentences: int = 0
     _card_stamp: tuple | None = None
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
@@ -56,7 +57,8 @@ class State:
                 f"model {self.artifact} knows nothing of the policy's topics "
                 f"{', '.join(sorted(missing))}; run `python train_classifier.py`"
             )
-        self.checker, self.reason, self._card_stamp = Checker(model, self.policy), "", stamp
+        checker = Checker(model, self.policy, cache_sentences=self.cache_sentences)
+        self.checker, self.reason, self._card_stamp = checker, "", stamp
 
     def look_for_new_model(self) -> None:
         """Before a request: at most once per `reload_seconds`, see whether the card changed."""
@@ -102,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_TEXT_CHARS=100_000,
         MAX_CONTENT_LENGTH=1024 * 1024,
         MODEL_RELOAD_SECONDS=1.0,  # how often to look for a newly published model; -1: never
+        CHECK_CACHE_SENTENCES=2048,  # recently scored sentences kept in memory; 0: none
         ALLOWED_HOSTS=list(LOOPBACK_HOSTS),
     )
     app.config.from_prefixed_env("POSTGUARD")
@@ -112,7 +115,10 @@ def create_app(config: dict | None = None) -> Flask:
     artifact = Path(app.config["MODEL_PATH"] or default_artifact())
     policy_path = Path(app.config["POLICY_PATH"] or material_for(artifact)[1])
     policy = load_policy(policy_path)
-    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"])
+    state = State(
+        policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"],
+        cache_sentences=app.config["CHECK_CACHE_SENTENCES"],
+    )
     try:
         state.load()
     except ModelError as exc:

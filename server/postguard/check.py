@@ -6,13 +6,20 @@ normalise → split into sentences with offsets → score → threshold → list
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .artifact import Model
+from .classifier import effective_threshold, taboo_scores
 from .policy import ListedTerm, Policy, Topic
-from .classifier import effective_threshold
+from .scoring import FeatureRow
+from .sentence_cache import SentenceCache
 from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
 
 EVIDENCE_TERMS = 3
@@ -87,14 +94,18 @@ class _Hit:
     end: int
     index: int  # of the last sentence in the run
     sentences: list[str] = field(default_factory=list)  # normalised, for the explanation
-    rows: list = field(default_factory=list)  # their feature rows, or None for listed terms
+    rows: list = field(default_factory=list)  # their FeatureRows, or None for listed terms
     listed: str | None = None  # the listed term, when comms' list found it
 
 
 class Checker:
-    """Checks posts against a policy with a trained model."""
+    """Checks posts against a policy with a trained model.
 
-    def __init__(self, model: Model, policy: Policy):
+    `cache_sentences` is how many recently scored sentences to remember (0: none); see
+    `sentence_cache`.
+    """
+
+    def __init__(self, model: Model, policy: Policy, cache_sentences: int = 0):
         self.model = model
         self.policy = policy
         self._listed = _compile_listed_terms(policy)
@@ -103,6 +114,10 @@ class Checker:
             for topic in policy.topics
             if topic.id in model.classifier.thresholds
         }
+        # Per label, the score that warns; labels without a threshold (ok, dropped topics) never do.
+        self._limits = np.array([self._thresholds.get(label, np.inf) for label in model.classifier.labels])
+        self._cache = SentenceCache(cache_sentences)
+        model.classifier.prepare()
 
     def check(self, text: str, today: dt.date | None = None) -> CheckResult:
         """Find the sentences of `text` that touch a taboo topic and explain each."""
@@ -117,37 +132,54 @@ class Checker:
         return CheckResult(findings=findings, lang=lang, model=self.model.info)
 
     def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
-        classifier = self.model.classifier
+        """Each sentence's best topic over its threshold (the first label on a tie), if any."""
         if not normalised:
             return []
-        rows = classifier.vectorise(normalised)
-        scores = classifier.scores(normalised, rows)
+        classifier = self.model.classifier
+        rows, probabilities = self._rows_and_probabilities(normalised)
+        scores = taboo_scores(probabilities, list(classifier.labels))
+        warns = scores >= self._limits
+        best = np.where(warns, scores, -np.inf).argmax(axis=1)
         hits = []
-        for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, scores)):
-            best = None
-            for column, label in enumerate(classifier.labels):
-                threshold = self._thresholds.get(label)
-                if threshold is not None and row[column] >= threshold and (
-                    best is None or row[column] > best.score
-                ):
-                    best = _Hit(
-                        label, float(row[column]), sentence.start, sentence.end, index, [norm],
-                        [rows[index]],
-                    )
-            if best:
-                hits.append(best)
+        for index in np.flatnonzero(warns.any(axis=1)):
+            column, sentence = best[index], sentences[index]
+            hits.append(_Hit(
+                classifier.labels[column], float(scores[index, column]), sentence.start, sentence.end,
+                int(index), [normalised[index]], [rows[index]],
+            ))
         return hits
 
+    def _rows_and_probabilities(self, normalised: list[str]) -> tuple[Sequence[FeatureRow], np.ndarray]:
+        """Feature rows and label probabilities of the sentences; remembered ones from the cache."""
+        classifier = self.model.classifier
+        if not self._cache.size:
+            rows = classifier.vectorise(normalised)
+            return rows, classifier.probabilities(normalised, rows)
+        known = {sentence: self._cache.get(sentence) for sentence in normalised}
+        missing = [sentence for sentence, entry in known.items() if entry is None]
+        if missing:
+            rows = classifier.vectorise(missing)
+            probabilities = classifier.probabilities(missing, rows)
+            for index, sentence in enumerate(missing):
+                # Copies: a view would keep the whole batch's arrays alive in the cache.
+                known[sentence] = (rows[index].copy(), probabilities[index].copy())
+                self._cache.put(sentence, known[sentence])
+        entries = [known[sentence] for sentence in normalised]
+        return [row for row, _ in entries], np.array([probability for _, probability in entries])
+
     def _listed_hits(self, sentences, normalised, today: dt.date) -> list[_Hit]:
+        # One search per term over all sentences: NUL cannot be part of a match, so no match
+        # spans two sentences, and each sentence is searched as if on its own.
+        joined = "\0".join(normalised)
+        starts = list(itertools.accumulate((len(norm) + 1 for norm in normalised[:-1]), initial=0))
         hits = []
         for topic_id, term, pattern in self._listed:
             if not term.active(today):
                 continue
-            for index, (sentence, norm) in enumerate(zip(sentences, normalised)):
-                if pattern.search(norm):
-                    hits.append(
-                        _Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term)
-                    )
+            found = dict.fromkeys(bisect.bisect_right(starts, match.start()) - 1 for match in pattern.finditer(joined))
+            for index in found:
+                sentence, norm = sentences[index], normalised[index]
+                hits.append(_Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term))
         return hits
 
     def _explain(self, text: str, hit: _Hit, lang: str, offsets: Utf16Offsets) -> Finding:
