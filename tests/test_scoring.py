@@ -2,6 +2,7 @@
 rows, same probabilities, for any text; designs it does not know are left to the pipeline."""
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -93,22 +94,17 @@ def test_rows_match_the_pipeline_for_any_text(classifier, texts):
     assert_same_rows(classifier, texts + [normalise(text) for text in texts])
 
 
-def test_character_ngrams_found_one_sentence_at_a_time_match_numpy(classifier):
-    """The plain-Python counting (used when a vocabulary's alphabet is too large) agrees too."""
-    (block,) = [b for b in classifier._blocks if b.analyzer == "char_wb"]
-    assert block.char_keys is not None
+@pytest.mark.parametrize("analyzer", ["char_wb", "word"])
+def test_ngrams_found_one_sentence_at_a_time_match_numpy(classifier, analyzer):
+    """The plain-Python counting (used when a vocabulary cannot be turned into keys) agrees too."""
+    (block,) = [b for b in classifier._blocks if b.analyzer == analyzer]
+    assert block.keys is not None
     sentences = sentences_of(TEXTS)
     with_numpy = block_entries(block, sentences)
-    one_by_one = block_entries(_without_char_keys(block), sentences)
+    one_by_one = block_entries(replace(block, keys=None), sentences)
     assert np.array_equal(with_numpy[0], one_by_one[0])
     assert np.array_equal(with_numpy[1], one_by_one[1])
     assert np.allclose(with_numpy[2], one_by_one[2])
-
-
-def _without_char_keys(block):
-    from dataclasses import replace
-
-    return replace(block, char_keys=None)
 
 
 def test_explaining_with_the_checks_row_or_without_gives_the_same_words(classifier):

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .policy import HARMLESS
-from .scoring import Block, FeatureRow, FeatureRows, LeanScorer, feature_blocks
+from .scoring import Block, FeatureRow, FeatureRows, LeanScorer, feature_blocks, occurrences
 from .text import strip_punctuation
 
 
@@ -100,10 +100,9 @@ class Classifier:
             if block.vocabulary is None:  # signals are not words
                 continue
             start, end = np.searchsorted(row.columns, [block.offset, block.offset + block.width])
-            columns = row.columns[start:end]
-            values = row.values[start:end].astype(np.float64) * weights[columns].astype(np.float64)
-            contribution = dict(zip((columns - block.offset).tolist(), values.tolist()))
-            _distribute(sentence, block, contribution, share)
+            columns = row.columns[start:end] - block.offset
+            values = row.values[start:end].astype(np.float64) * weights[row.columns[start:end]]
+            _distribute(sentence, block, columns, values, share)
         ranked = sorted(share.items(), key=lambda item: item[1], reverse=True)
         return [Evidence(term, round(weight, 4)) for term, weight in ranked[:limit] if weight > 0]
 
@@ -148,29 +147,28 @@ def _weights_against_harmless(model, topic: str) -> np.ndarray:
     return coef[classes.index(topic)] - coef[classes.index(HARMLESS)]
 
 
-def _distribute(sentence: str, block: Block, contribution: dict[int, float], share: dict) -> None:
-    """Spread per-feature contributions (by column of the block) over the words of the sentence."""
-    if not contribution:
+def _distribute(sentence: str, block: Block, columns: np.ndarray, values: np.ndarray, share: dict) -> None:
+    """Spread the contributions of a block's features (its columns, ascending) over the words."""
+    if not len(columns):
         return
-    lookup = block.vocabulary.get
     if block.analyzer == "char_wb":
         # char_wb builds n-grams inside whitespace-separated chunks, so each has its owner(s);
         # an n-gram found in several places gives each occurrence an equal part.
         chunks = sentence.split()
-        found: dict[str, list[int]] = {}
-        for chunk in set(chunks):
-            columns = map(lookup, block.grams(chunk))
-            found[chunk] = [column for column in columns if column in contribution]
-        occurrences: dict[int, int] = {}
-        for chunk in chunks:
-            for column in found[chunk]:
-                occurrences[column] = occurrences.get(column, 0) + 1
-        for chunk in chunks:
-            if found[chunk]:
-                _add(share, chunk, sum(contribution[column] / occurrences[column] for column in found[chunk]))
+        owners, found = occurrences(block, chunks)
+        place = np.minimum(np.searchsorted(columns, found), len(columns) - 1)
+        known = columns[place] == found  # always, for the sentence's own row
+        owners, found, place = owners[known], found[known], place[known]
+        _, each, times = np.unique(found, return_inverse=True, return_counts=True)
+        parts = np.bincount(owners, weights=values[place] / times[each], minlength=len(chunks))
+        owned = np.bincount(owners, minlength=len(chunks)) > 0
+        for chunk, part, has in zip(chunks, parts.tolist(), owned.tolist()):
+            if has:
+                _add(share, chunk, part)
     else:
+        lookup = block.vocabulary.get
         names = {lookup(gram): gram for gram in block.grams(sentence)}
-        for column, value in contribution.items():
+        for column, value in zip(columns.tolist(), values.tolist()):
             words = names[column].split()
             for word in words:
                 _add(share, word, value / len(words))

@@ -79,7 +79,7 @@ class Block:
     idf: np.ndarray | None = None  # set when the fast path can score this block
     sublinear_tf: bool = False
     dtype: type = np.float32
-    char_keys: CharGramKeys | None = None  # char_wb blocks: n-grams found with numpy
+    keys: CharGramKeys | WordGramKeys | None = None  # finds the n-grams with numpy, when set
 
 
 def feature_blocks(features: FeatureUnion) -> list[Block]:
@@ -104,14 +104,14 @@ def _ngram_block(name: str, vectorizer, offset: int) -> Block:
     lower = vectorizer.lowercase
     if vectorizer.analyzer == "char_wb":
         grams = _CharWbGrams(min_n, max_n, lower)
-        keys = CharGramKeys.of(vocabulary, max_n) if min_n <= 3 else None
+        keys = CharGramKeys.of(vocabulary, min_n, max_n, lower)
     else:
-        grams = _WordGrams(re.compile(vectorizer.token_pattern), min_n, max_n, lower)
-        keys = None
+        pattern = re.compile(vectorizer.token_pattern)
+        grams = _WordGrams(pattern, min_n, max_n, lower)
+        keys = WordGramKeys.of(vocabulary, pattern, min_n, max_n, lower)
     return Block(
         name, offset, len(vocabulary), vectorizer.analyzer, vocabulary, grams,
-        idf=vectorizer.idf_, sublinear_tf=vectorizer.sublinear_tf, dtype=vectorizer.dtype,
-        char_keys=keys,
+        idf=vectorizer.idf_, sublinear_tf=vectorizer.sublinear_tf, dtype=vectorizer.dtype, keys=keys,
     )
 
 
@@ -167,68 +167,142 @@ class _WordGrams:
         return grams
 
 
-class CharGramKeys:
-    """Finds a char_wb vocabulary's n-grams in many sentences at once, with numpy.
+class _GramKeys:
+    """Finds a vocabulary's n-grams in many texts at once, with numpy.
 
-    Each character of the vocabulary's alphabet gets a digit 1..A; an n-gram is the number its
-    digits spell in base A + 1, so every n-gram of every length has its own key (no hashing, no
-    collisions) and the vocabulary becomes a sorted array of keys. A sentence's chunks are laid
-    out as " chunk1  chunk2 " (each padded, pads doubled between chunks): a window is one of the
-    sentence's n-grams exactly when it holds no double space and no character outside the alphabet.
+    Each unit an n-gram is made of (a character, or a word) gets a digit 1..D; an n-gram is the
+    number its digits spell in base D + 1, so every n-gram of every length has its own key (no
+    hashing, no collisions) and the vocabulary becomes a sorted array of keys. A text becomes a
+    sequence of digits, 0 where a unit is unknown or an n-gram may not cross; the keys of its
+    windows of n digits without a 0 are looked up all at once.
     """
 
-    def __init__(self, alphabet: np.ndarray, keys: np.ndarray, columns: np.ndarray, max_n: int):
-        self.alphabet, self.keys, self.columns, self.max_n = alphabet, keys, columns, max_n
-        self.base = len(alphabet) + 1
+    def __init__(self, keys: np.ndarray, columns: np.ndarray, base: int, min_n: int, max_n: int):
+        order = np.argsort(keys)
+        self.keys, self.columns = keys[order], columns[order]
+        self.base, self.min_n, self.max_n = base, min_n, max_n
+
+    @staticmethod
+    def fits(digit_count: int, max_n: int) -> bool:
+        return (digit_count + 1) ** max_n < 2**63
+
+    @staticmethod
+    def spell(digits: np.ndarray, base: int) -> np.ndarray:
+        """Keys of n-grams given as rows of digits, right-aligned, 0 in the unused slots in front."""
+        keys = np.zeros(len(digits), dtype=np.int64)
+        for slot in range(digits.shape[1]):
+            keys = keys * base + digits[:, slot]
+        return keys
+
+    def lookup(self, digits: np.ndarray, owners: np.ndarray, breaks: np.ndarray | None = None):
+        """(owner, column) of every vocabulary n-gram in a digit sequence; `breaks[i]` forbids a
+        window to hold both position i and i + 1."""
+        found_owners, found_columns = [], []
+        keys, valid = digits, digits > 0
+        for n in range(1, self.max_n + 1):
+            if n > 1:  # extend every window by one unit
+                keys = keys[:-1] * self.base + digits[n - 1 :]
+                valid = valid[:-1] & (digits[n - 1 :] > 0)
+                if breaks is not None:
+                    valid &= ~breaks[n - 2 :]
+            if n < self.min_n:
+                continue
+            at = np.flatnonzero(valid)
+            place = np.minimum(np.searchsorted(self.keys, keys[at]), len(self.keys) - 1)
+            hit = self.keys[place] == keys[at]
+            found_owners.append(owners[at[hit]])
+            found_columns.append(self.columns[place[hit]])
+        if not found_owners:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_owners), np.concatenate(found_columns)
+
+
+class CharGramKeys(_GramKeys):
+    """char_wb n-grams: the digits are characters. A text's chunks are laid out as
+    " chunk1  chunk2 " (each padded, the pads doubled between chunks): a window is one of the
+    text's n-grams exactly when it holds no double space (and no unknown character)."""
+
+    def __init__(self, table: np.ndarray, lower: bool, **keys):
+        super().__init__(**keys)
+        self.table, self.lower = table, lower
 
     @classmethod
-    def of(cls, vocabulary: dict, max_n: int) -> CharGramKeys | None:
+    def of(cls, vocabulary: dict, min_n: int, max_n: int, lower: bool) -> CharGramKeys | None:
         """Keys for a vocabulary, or None when its alphabet is too large for 63-bit keys."""
         grams = list(vocabulary)
-        alphabet = np.array(sorted({ord(ch) for ch in "".join(grams)}), dtype=np.uint32)
-        base = len(alphabet) + 1
-        if base**max_n >= 2**63 or any(len(gram) > max_n for gram in grams):
+        alphabet = np.array(sorted({ord(ch) for ch in "".join(grams)}), dtype=np.int64)
+        # A chunk shorter than min_n would count once, whole: windows cannot say that.
+        if min_n > 3 or not cls.fits(len(alphabet), max_n) or any(len(g) > max_n for g in grams):
             return None
+        table = np.zeros(alphabet[-1] + 2, dtype=np.int64)  # code point → digit; the last: unknown
+        table[alphabet] = np.arange(1, len(alphabet) + 1)
         lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        # Right-align every n-gram in max_n slots; the empty slots in front count as digit 0.
-        padded = np.frombuffer("".join(g.rjust(max_n) for g in grams).encode("utf-32-le"), dtype=np.uint32)
-        digits = (np.searchsorted(alphabet, padded) + 1).reshape(len(grams), max_n)
+        text = "".join(gram.rjust(max_n) for gram in grams)
+        digits = table[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)].reshape(len(grams), max_n)
         digits[np.arange(max_n) < (max_n - lengths)[:, None]] = 0
-        keys = np.zeros(len(grams), dtype=np.int64)
-        for slot in range(max_n):
-            keys = keys * base + digits[:, slot]
         columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(grams))
-        order = np.argsort(keys)
-        return cls(alphabet, keys[order], columns[order], max_n)
+        return cls(
+            table, lower, keys=cls.spell(digits, len(alphabet) + 1), columns=columns,
+            base=len(alphabet) + 1, min_n=min_n, max_n=max_n,
+        )
 
-    def find(self, sentences: list[str], min_n: int, lower: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(sentence index, column) of every vocabulary n-gram occurrence in the sentences."""
+    def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, column) of every vocabulary n-gram occurrence in the texts (given the
+        chunks of a sentence as texts, it tells which chunk each n-gram lies in)."""
         layouts = []
-        for text in sentences:
-            chunks = (text.lower() if lower else text).split()
+        for text in texts:
+            chunks = (text.lower() if self.lower else text).split()
             layouts.append(f" {'  '.join(chunks)} " if chunks else "")
         codepoints = np.frombuffer("".join(layouts).encode("utf-32-le"), dtype=np.uint32)
-        owner = np.repeat(np.arange(len(sentences)), [len(layout) for layout in layouts])
-        place = np.minimum(np.searchsorted(self.alphabet, codepoints), len(self.alphabet) - 1)
-        digits = np.where(self.alphabet[place] == codepoints, place + 1, 0).astype(np.int64)
+        owners = np.repeat(np.arange(len(texts)), [len(layout) for layout in layouts])
+        digits = self.table[np.minimum(codepoints, len(self.table) - 1)]
         space = codepoints == 32
-        double_space = space[:-1] & space[1:]
-        found_sentences, found_columns = [], []
-        keys = digits
-        valid = digits > 0
-        for n in range(1, self.max_n + 1):
-            if n > 1:  # extend every window by one character
-                keys = keys[:-1] * self.base + digits[n - 1 :]
-                valid = valid[:-1] & (digits[n - 1 :] > 0) & ~double_space[n - 2 :]
-            if n < min_n or not len(keys):
-                continue
-            place = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            hit = valid & (self.keys[place] == keys)
-            found_sentences.append(owner[: len(keys)][hit])
-            found_columns.append(self.columns[place[hit]])
-        if not found_sentences:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.concatenate(found_sentences), np.concatenate(found_columns)
+        # Layouts end and start with a space, so no window crosses from one text to the next.
+        return self.lookup(digits, owners, breaks=space[:-1] & space[1:])
+
+
+class WordGramKeys(_GramKeys):
+    """Word n-grams: the digits are the words of the vocabulary. A text's words are followed by
+    an unknown word, so that no window crosses from one text to the next."""
+
+    def __init__(self, words: dict, tokens, lower: bool, **keys):
+        super().__init__(**keys)
+        self.words, self.tokens, self.lower = words, tokens, lower
+
+    @classmethod
+    def of(cls, vocabulary: dict, token_pattern: re.Pattern, min_n: int, max_n: int, lower: bool):
+        """Keys for a vocabulary, or None when its n-grams cannot be told apart into words."""
+        split = [gram.split(" ") for gram in vocabulary]
+        words: dict[str, int] = {}
+        for parts in split:
+            for word in parts:
+                words.setdefault(word, len(words) + 1)
+        if (
+            not cls.fits(len(words), max_n)
+            or not all(min_n <= len(parts) <= max_n for parts in split)
+            or not all(token_pattern.fullmatch(word) for word in words)
+        ):
+            return None
+        digits = np.zeros((len(split), max_n), dtype=np.int64)
+        for row, parts in enumerate(split):
+            digits[row, max_n - len(parts) :] = [words[word] for word in parts]
+        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(split))
+        return cls(
+            words, token_pattern.findall, lower, keys=cls.spell(digits, len(words) + 1),
+            columns=columns, base=len(words) + 1, min_n=min_n, max_n=max_n,
+        )
+
+    def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, column) of every vocabulary n-gram occurrence in the texts."""
+        tokens: list = []
+        counts = []
+        for text in texts:
+            found = self.tokens(text.lower() if self.lower else text)
+            tokens.extend(found)
+            tokens.append(None)  # not a word: ends the text's windows
+            counts.append(len(found) + 1)
+        digits = np.fromiter(map(self.words.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
+        return self.lookup(digits, np.repeat(np.arange(len(texts)), counts))
 
 
 def _found_in_python(block: Block, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -243,13 +317,17 @@ def _found_in_python(block: Block, sentences: list[str]) -> tuple[np.ndarray, np
     return np.asarray(owners, dtype=np.int64), np.asarray(columns, dtype=np.int64)
 
 
+def occurrences(block: Block, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(text index, block column) of every occurrence of the block's n-grams in the texts."""
+    if block.keys is not None:
+        return block.keys.find(texts)
+    return _found_in_python(block, texts)
+
+
 def block_entries(block: Block, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sentence index, union column, tf-idf value) of a block's non-zero features, sorted by
     sentence, then column; values l2-normalised per sentence as TfidfVectorizer does."""
-    if block.char_keys is not None:
-        owners, columns = block.char_keys.find(sentences, block.grams.min_n, block.grams.lower)
-    else:
-        owners, columns = _found_in_python(block, sentences)
+    owners, columns = occurrences(block, sentences)
     cells, counts = np.unique(owners * block.width + columns, return_counts=True)
     owners, columns = cells // block.width, cells % block.width
     values = counts.astype(block.dtype)
