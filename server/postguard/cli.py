@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -86,6 +87,10 @@ def serve(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _say(f"Postguard is checking on http://{args.host}:{args.port} (model {artifact})")
+    # The model and everything loaded so far live as long as the server: keep the cyclic garbage
+    # collector from scanning them (a full collection of ~100,000 objects stalls a check ~80 ms).
+    gc.collect()
+    gc.freeze()
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="postguard")
     return 0
 
