@@ -56,7 +56,8 @@ def test_rows_and_probabilities_match_the_pipeline(classifier):
     sentences = sentences_of(TEXTS)
     assert_same_rows(classifier, sentences)
     lean = classifier.probabilities(sentences)
-    assert np.allclose(lean, classifier.pipeline.predict_proba(sentences), rtol=1e-5, atol=1e-6)
+    # scikit-learn sums the float32 weights in float32, the fast path in float64
+    assert np.allclose(lean, classifier.pipeline.predict_proba(sentences), rtol=1e-5, atol=1e-5)
 
 
 def test_each_sentence_scores_the_same_alone_and_in_a_batch(classifier):
@@ -133,7 +134,7 @@ def test_a_binary_model_scores_like_the_pipeline():
     sentences = sentences_of(TEXTS)
     assert_same_rows(classifier, sentences)
     assert np.allclose(
-        classifier.probabilities(sentences), classifier.pipeline.predict_proba(sentences), atol=1e-6
+        classifier.probabilities(sentences), classifier.pipeline.predict_proba(sentences), atol=1e-5
     )
 
 

@@ -221,7 +221,7 @@ class Checker:
             for item in self.model.classifier.explain(norm, hit.topic, EVIDENCE_TERMS, row):
                 strongest[item.term] = max(strongest.get(item.term, 0.0), item.weight)
         ranked = sorted(strongest, key=strongest.get, reverse=True)[:EVIDENCE_TERMS]
-        spelled = _original_spellings(original)
+        spelled = _original_spellings(original, set(ranked))
         return tuple(spelled.get(term, term) for term in ranked)
 
 
@@ -259,13 +259,15 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
     return merged
 
 
-def _original_spellings(original: str) -> dict[str, str]:
-    """Map each normalised word of a passage to the way it is written there."""
-    spellings = {}
+def _original_spellings(original: str, terms: set[str]) -> dict[str, str]:
+    """Map normalised terms to the way the passage first writes them (where it does)."""
+    spellings: dict[str, str] = {}
     for chunk in original.split():
         word = strip_punctuation(chunk)
         if word:
             spellings.setdefault(normalise(word), word)
+            if terms.issubset(spellings):  # the rest of the passage cannot change the answer
+                break
     return spellings
 
 
