@@ -26,7 +26,7 @@ EVIDENCE_TERMS = 3
 # Sentences are scored in batches of about this many characters, so that a long post needs
 # little memory at a time (all 63,206 characters of a Facebook post at once take ~8 MB more
 # per request thread).
-BATCH_CHARACTERS = 16_384
+BATCH_CHARACTERS = 8_192
 _LISTED_NOTE = {
     "de": "„{term}“ steht auf der Liste deines Kommunikationsteams.",
     "en": "“{term}” is on your comms team's list.",
