@@ -93,16 +93,16 @@ class Classifier:
         'ok') goes to the words it was built from: a character n-gram to the word it lies in,
         a word bigram half to each word. `row` is the sentence's feature row, when already made.
         """
-        weights = self._weights(topic)
         row = self.vectorise([sentence])[0] if row is None else row
+        model = self.pipeline.named_steps["model"]
+        weights = _weights_against_harmless(model, topic, row.columns).astype(np.float64)
         share: dict[str, float] = {}
         for block in self._blocks:
             if block.vocabulary is None:  # signals are not words
                 continue
             start, end = np.searchsorted(row.columns, [block.offset, block.offset + block.width])
-            columns = row.columns[start:end] - block.offset
-            values = row.values[start:end].astype(np.float64) * weights[row.columns[start:end]]
-            _distribute(sentence, block, columns, values, share)
+            values = row.values[start:end].astype(np.float64) * weights[start:end]
+            _distribute(sentence, block, row.columns[start:end] - block.offset, values, share)
         ranked = sorted(share.items(), key=lambda item: item[1], reverse=True)
         return [Evidence(term, round(weight, 4)) for term, weight in ranked[:limit] if weight > 0]
 
@@ -114,36 +114,23 @@ class Classifier:
     def _scorer(self) -> LeanScorer | None:
         return LeanScorer.of(self.pipeline, self._blocks)
 
-    @cached_property
-    def _topic_weights(self) -> dict[str, np.ndarray]:
-        return {}
-
-    def _weights(self, topic: str) -> np.ndarray:
-        """The topic's weights against 'ok', worked out once per topic."""
-        weights = self._topic_weights.get(topic)
-        if weights is None:
-            weights = self._topic_weights[topic] = _weights_against_harmless(
-                self.pipeline.named_steps["model"], topic
-            )
-        return weights
-
     def __getstate__(self):
         state = dict(self.__dict__)
-        for derived in ("_blocks", "_scorer", "_topic_weights"):
+        for derived in ("_blocks", "_scorer"):
             state.pop(derived, None)  # made from the pipeline; not worth storing in the artifact
         return state
 
 
-def _weights_against_harmless(model, topic: str) -> np.ndarray:
-    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless)."""
+def _weights_against_harmless(model, topic: str, columns: np.ndarray) -> np.ndarray:
+    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless),
+    for the given feature columns."""
     classes = list(model.classes_)
     if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: average its folds' weights
-        coef = np.mean([c.estimator.coef_ for c in model.calibrated_classifiers_], axis=0)
+        coef = np.mean([c.estimator.coef_[:, columns] for c in model.calibrated_classifiers_], axis=0)
     else:
-        coef = model.coef_
+        coef = model.coef_[:, columns]
     if coef.shape[0] == 1:  # binary problem: one row, for classes_[1]
-        row = coef[0] if classes[1] == topic else -coef[0]
-        return row
+        return coef[0] if classes[1] == topic else -coef[0]
     return coef[classes.index(topic)] - coef[classes.index(HARMLESS)]
 
 

@@ -240,7 +240,7 @@ class CharGramKeys(_GramKeys):
         text = "".join(gram.rjust(max_n) for gram in grams)
         digits = table[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)].reshape(len(grams), max_n)
         digits[np.arange(max_n) < (max_n - lengths)[:, None]] = 0
-        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(grams))
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(grams))
         return cls(
             table, lower, keys=cls.spell(digits, len(alphabet) + 1), columns=columns,
             base=len(alphabet) + 1, min_n=min_n, max_n=max_n,
@@ -286,7 +286,7 @@ class WordGramKeys(_GramKeys):
         digits = np.zeros((len(split), max_n), dtype=np.int64)
         for row, parts in enumerate(split):
             digits[row, max_n - len(parts) :] = [words[word] for word in parts]
-        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(split))
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(split))
         return cls(
             words, token_pattern.findall, lower, keys=cls.spell(digits, len(words) + 1),
             columns=columns, base=len(words) + 1, min_n=min_n, max_n=max_n,
@@ -346,8 +346,7 @@ class LeanScorer:
     def __init__(self, blocks: list[Block], model: LogisticRegression):
         self.blocks = blocks
         self.width = sum(block.width for block in blocks)
-        # Transposed, so that the weights of a feature's column are one contiguous row.
-        self.weights = np.ascontiguousarray(model.coef_.T)
+        self.weights = model.coef_  # one row per class (for a binary model: one row, the second class)
         self.intercept = model.intercept_
         self.binary = len(model.classes_) <= 2
 
@@ -383,8 +382,8 @@ class LeanScorer:
         """Label probabilities (columns in the model's class order), as `predict_proba` gives them."""
         # The sparse rows times the weights, summed row by row (what scipy's product does,
         # without building a scipy matrix for every batch).
-        contributions = self.weights[rows.columns] * rows.values[:, None].astype(np.float64)
-        decision = np.zeros((len(rows), self.weights.shape[1]))
+        contributions = self.weights[:, rows.columns].T * rows.values[:, None].astype(np.float64)
+        decision = np.zeros((len(rows), len(self.weights)))
         filled = rows.indptr[:-1] < rows.indptr[1:]
         if filled.any():
             decision[filled] = np.add.reduceat(contributions, rows.indptr[:-1][filled], axis=0)
