@@ -155,10 +155,13 @@ def _distribute(sentence: str, block: Block, columns: np.ndarray, values: np.nda
     else:
         lookup = block.vocabulary.get
         names = {lookup(gram): gram for gram in block.grams(sentence)}
+        by_word: dict[str, float] = {}  # summed first: a word is in many n-grams
         for column, value in zip(columns.tolist(), values.tolist()):
             words = names[column].split()
             for word in words:
-                _add(share, word, value / len(words))
+                by_word[word] = by_word.get(word, 0.0) + value / len(words)
+        for word, value in by_word.items():
+            _add(share, word, value)
 
 
 def _add(share: dict[str, float], chunk: str, value: float) -> None:
