@@ -24,7 +24,9 @@ def test_manifest_declares_the_schema():
 def test_schema_offers_what_settings_js_lets_it_manage():
     source = (EXTENSION / "settings.js").read_text(encoding="utf-8")
     manageable = json.loads(re.search(r"const MANAGEABLE = (\[.*?\]);", source).group(1).replace("'", '"'))
-    assert set(SCHEMA["properties"]) == {*manageable, "lockedSettings"}
+    # the feedback target is IT's alone: in the schema, never in the person's options
+    assert set(SCHEMA["properties"]) == {*manageable, "lockedSettings", "feedbackUrl", "feedbackToken"}
+    assert "feedbackUrl" not in manageable and "function feedbackTarget(managed" in source
     assert SCHEMA["properties"]["lockedSettings"]["items"]["enum"] == manageable
     assert "pausedUntil" not in manageable  # the pause is the author's
 

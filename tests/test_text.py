@@ -35,6 +35,14 @@ def test_sentence_offsets_point_into_the_text():
         ("ｒｅｖｅｎｕｅ", "revenue"),
         ("pr0fit", "profit"),
         ("Umsatz 🚀 plus", "umsatz plus"),
+        ("Daumen 👍🏽 hoch", "daumen hoch"),  # skin-tone modifier
+        ("Herz ❤️ voll", "herz voll"),  # variation selector
+        ("Ums\u00adatz", "umsatz"),  # soft hyphen
+        ("Word\u2060joiner", "wordjoiner"),
+        ("ΑΒΓ КАК", "abγ kak"),  # upper-case look-alikes are lowered first
+        ("Straße", "strasse"),
+        ("™ und ©", "tm und"),  # NFKC spells out ™; © is a symbol
+        ("Umsatz\u00a0\u00a0 plus\n", "umsatz plus"),
     ],
 )
 def test_normalise_undoes_evasions(evasion, plain):
@@ -61,3 +69,4 @@ def test_utf16_counts_astral_characters_twice():
     assert utf16_length("a😀b") == 4
     assert utf16_span("😀 Umsatz", 2, 8) == (3, 6)
     assert utf16_length("Grüße") == 5
+

@@ -9,6 +9,7 @@ from support import EXAMPLES, POLICY
 from postguard.artifact import ModelError, card_path, load_model
 from postguard.examples import parse_examples
 from postguard.trainer import GateRefused, check_gate, main
+from postguard.training import FALSE_ALARM_TARGET_PER_TOPIC
 
 TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
 
@@ -44,7 +45,8 @@ def test_training_writes_artifact_and_card_and_prints_quality(tmp_path, capsys):
     assert card["base_corpus"] is True and card["base_corpus_sha256"]
     quality = card["quality"]
     assert set(quality["all"]["topics"]) == set(TOPICS)
-    assert quality["all"]["false_alarm_rate"] <= 0.05
+    # each topic's threshold allows its share of false alarms on the (mostly hard) harmless posts
+    assert quality["all"]["false_alarm_rate"] <= len(TOPICS) * FALSE_ALARM_TARGET_PER_TOPIC + 0.005
     assert quality["company"]["macro_f1"] > 0.5
     assert load_model(out).card["version"] == card["version"]
 
@@ -105,8 +107,10 @@ def test_quality_gate_refuses_a_clearly_worse_model():
     with pytest.raises(GateRefused, match="macro F1"):
         check_gate(before, {"company": {"macro_f1": 0.70, "false_alarm_rate": 0.01}})
     with pytest.raises(GateRefused, match="false-alarm rate"):
-        check_gate(before, {"company": {"macro_f1": 0.90, "false_alarm_rate": 0.08}})
-    check_gate(before, {"company": {"macro_f1": 0.88, "false_alarm_rate": 0.02}})
+        check_gate(before, {"company": {"macro_f1": 0.90, "false_alarm_rate": 0.08, "harmless": 60}})
+    check_gate(before, {"company": {"macro_f1": 0.88, "false_alarm_rate": 0.02, "harmless": 60}})
+    # two more of 60 harmless posts flagged is fold noise, not a clearly worse model
+    check_gate(before, {"company": {"macro_f1": 0.90, "false_alarm_rate": 0.0433, "harmless": 60}})
     check_gate(None, {"company": {"macro_f1": 0.1, "false_alarm_rate": 0.5}})
 
 

@@ -42,6 +42,7 @@ class State:
     reason: str = ""
     reload_seconds: float = 1.0
     policy_path: Path | None = None  # read again with each model, so both change together
+    cache_sentences: int = 0
     _card_stamp: tuple | None = None
     _failed_stamp: tuple | None = None  # a publication that could not be loaded: not retried
     _next_look: float = 0.0
@@ -61,7 +62,7 @@ class State:
                 f"{', '.join(sorted(missing))}; run `python train_classifier.py`"
             )
         self.policy = policy
-        self.checker, self.reason, self._card_stamp = Checker(model, policy), "", stamp
+        self.checker, self.reason, self._card_stamp = Checker(model, policy, cache_sentences=self.cache_sentences), "", stamp
 
     def reload_now(self) -> None:
         """Load the published model at once (after publishing it); raise ModelError if unusable."""
@@ -78,7 +79,7 @@ class State:
             return True
         if set(policy.topic_ids) - set(checker.model.classifier.topics):
             return False
-        self.policy, self.checker = policy, Checker(checker.model, policy)
+        self.policy, self.checker = policy, Checker(checker.model, policy, cache_sentences=self.cache_sentences)
         return True
 
     def _current_policy(self) -> Policy:
@@ -145,6 +146,7 @@ def create_app(config: dict | None = None) -> Flask:
         FEED_MAX_BYTES=2 * 1024 * 1024,
         FEED_MAX_ITEMS=30,
         ADMIN_REMOTE=False,  # True: the comms workspace answers other computers too, not only this one
+        CHECK_CACHE_SENTENCES=2048,  # recently scored sentences kept in memory; 0: none
     )
     app.config.from_mapping(load_config().app_settings())
     app.config.from_mapping(config or {})
@@ -159,8 +161,10 @@ def create_app(config: dict | None = None) -> Flask:
     artifact = Path(app.config["MODEL_PATH"] or default_artifact())
     policy_path = Path(app.config["POLICY_PATH"] or material_for(artifact)[1])
     policy = load_policy(policy_path)
-    state = State(policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"],
-                  policy_path=policy_path)
+    state = State(
+        policy, artifact, checker=None, reload_seconds=app.config["MODEL_RELOAD_SECONDS"],
+        policy_path=policy_path, cache_sentences=app.config["CHECK_CACHE_SENTENCES"],
+    )
     try:
         state.load()
     except ModelError as exc:

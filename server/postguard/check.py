@@ -6,16 +6,27 @@ normalise → split into sentences with offsets → score → threshold → list
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .artifact import Model
+from .classifier import effective_threshold, taboo_scores
 from .policy import ListedTerm, Policy, Topic, listed_term_pattern
-from .classifier import effective_threshold
+from .scoring import FeatureRow
+from .sentence_cache import SentenceCache
 from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
 
 EVIDENCE_TERMS = 3
+# Sentences are scored in batches of about this many characters, so that a long post needs
+# little memory at a time (all 63,206 characters of a Facebook post at once take ~8 MB more
+# per request thread).
+BATCH_CHARACTERS = 8_192
 _LISTED_NOTE = {
     "de": "„{term}“ steht auf der Liste deines Kommunikationsteams.",
     "en": "“{term}” is on your comms team's list.",
@@ -87,14 +98,18 @@ class _Hit:
     end: int
     index: int  # of the last sentence in the run
     sentences: list[str] = field(default_factory=list)  # normalised, for the explanation
-    rows: list = field(default_factory=list)  # their feature rows, or None for listed terms
+    rows: list = field(default_factory=list)  # their FeatureRows, or None for listed terms
     listed: str | None = None  # the listed term, when comms' list found it
 
 
 class Checker:
-    """Checks posts against a policy with a trained model."""
+    """Checks posts against a policy with a trained model.
 
-    def __init__(self, model: Model, policy: Policy):
+    `cache_sentences` is how many recently scored sentences to remember (0: none); see
+    `sentence_cache`.
+    """
+
+    def __init__(self, model: Model, policy: Policy, cache_sentences: int = 0):
         self.model = model
         self.policy = policy
         self._listed = _compile_listed_terms(policy)
@@ -103,6 +118,10 @@ class Checker:
             for topic in policy.topics
             if topic.id in model.classifier.thresholds
         }
+        # Per label, the score that warns; labels without a threshold (ok, dropped topics) never do.
+        self._limits = np.array([self._thresholds.get(label, np.inf) for label in model.classifier.labels])
+        self._cache = SentenceCache(cache_sentences)
+        model.classifier.prepare()
 
     def check(self, text: str, today: dt.date | None = None) -> CheckResult:
         """Find the sentences of `text` that touch a taboo topic and explain each."""
@@ -117,37 +136,58 @@ class Checker:
         return CheckResult(findings=findings, lang=lang, model=self.model.info)
 
     def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
-        classifier = self.model.classifier
-        if not normalised:
-            return []
-        rows = classifier.vectorise(normalised)
-        scores = classifier.scores(normalised, rows)
+        """Each sentence's best topic over its threshold (the first label on a tie), if any."""
         hits = []
-        for index, (sentence, norm, row) in enumerate(zip(sentences, normalised, scores)):
-            best = None
-            for column, label in enumerate(classifier.labels):
-                threshold = self._thresholds.get(label)
-                if threshold is not None and row[column] >= threshold and (
-                    best is None or row[column] > best.score
-                ):
-                    best = _Hit(
-                        label, float(row[column]), sentence.start, sentence.end, index, [norm],
-                        [rows[index]],
-                    )
-            if best:
-                hits.append(best)
+        for start, end in _batches(normalised, BATCH_CHARACTERS):
+            hits.extend(self._scored_batch(sentences[start:end], normalised[start:end], start))
         return hits
 
-    def _listed_hits(self, sentences, normalised, today: dt.date) -> list[_Hit]:
+    def _scored_batch(self, sentences: list[Sentence], normalised: list[str], first: int) -> list[_Hit]:
+        labels = self.model.classifier.labels
+        rows, probabilities = self._rows_and_probabilities(normalised)
+        scores = taboo_scores(probabilities, list(labels))
+        warns = scores >= self._limits
+        best = np.where(warns, scores, -np.inf).argmax(axis=1)
         hits = []
-        for topic_id, term, pattern in self._listed:
-            if not term.active(today):
+        for index in np.flatnonzero(warns.any(axis=1)):
+            column, sentence = best[index], sentences[index]
+            hits.append(_Hit(
+                labels[column], float(scores[index, column]), sentence.start, sentence.end,
+                first + int(index), [normalised[index]], [rows[index].copy()],
+            ))
+        return hits
+
+    def _rows_and_probabilities(self, normalised: list[str]) -> tuple[Sequence[FeatureRow], np.ndarray]:
+        """Feature rows and label probabilities of the sentences; remembered ones from the cache."""
+        classifier = self.model.classifier
+        if not self._cache.size:
+            rows = classifier.vectorise(normalised)
+            return rows, classifier.probabilities(normalised, rows)
+        known = {sentence: self._cache.get(sentence) for sentence in normalised}
+        missing = [sentence for sentence, entry in known.items() if entry is None]
+        if missing:
+            rows = classifier.vectorise(missing)
+            probabilities = classifier.probabilities(missing, rows)
+            for index, sentence in enumerate(missing):
+                # Copies: a view would keep the whole batch's arrays alive in the cache.
+                known[sentence] = (rows[index].copy(), probabilities[index].copy())
+                self._cache.put(sentence, known[sentence])
+        entries = [known[sentence] for sentence in normalised]
+        return [row for row, _ in entries], np.array([probability for _, probability in entries])
+
+    def _listed_hits(self, sentences, normalised, today: dt.date) -> list[_Hit]:
+        # One search per term over all sentences: NUL cannot be part of a match, so no match
+        # spans two sentences, and each sentence is searched as if on its own.
+        joined = "\0".join(normalised)
+        starts = list(itertools.accumulate((len(norm) + 1 for norm in normalised[:-1]), initial=0))
+        hits = []
+        for topic_id, term, pattern, first_word in self._listed:
+            if not term.active(today) or first_word not in joined:  # `in` is far quicker than the regex
                 continue
-            for index, (sentence, norm) in enumerate(zip(sentences, normalised)):
-                if pattern.search(norm):
-                    hits.append(
-                        _Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term)
-                    )
+            found = dict.fromkeys(bisect.bisect_right(starts, match.start()) - 1 for match in pattern.finditer(joined))
+            for index in found:
+                sentence, norm = sentences[index], normalised[index]
+                hits.append(_Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term))
         return hits
 
     def _explain(self, text: str, hit: _Hit, lang: str, offsets: Utf16Offsets) -> Finding:
@@ -181,8 +221,20 @@ class Checker:
             for item in self.model.classifier.explain(norm, hit.topic, EVIDENCE_TERMS, row):
                 strongest[item.term] = max(strongest.get(item.term, 0.0), item.weight)
         ranked = sorted(strongest, key=strongest.get, reverse=True)[:EVIDENCE_TERMS]
-        spelled = _original_spellings(original)
+        spelled = _original_spellings(original, set(ranked))
         return tuple(spelled.get(term, term) for term in ranked)
+
+
+def _batches(texts: list[str], characters: int):
+    """(start, end) ranges of consecutive texts of about `characters` in all (at least one each)."""
+    start, size = 0, 0
+    for index, text in enumerate(texts):
+        if size and size + len(text) > characters:
+            yield start, index
+            start, size = index, 0
+        size += len(text)
+    if start < len(texts):
+        yield start, len(texts)
 
 
 def _merge(hits: list[_Hit]) -> list[_Hit]:
@@ -207,20 +259,24 @@ def _merge(hits: list[_Hit]) -> list[_Hit]:
     return merged
 
 
-def _original_spellings(original: str) -> dict[str, str]:
-    """Map each normalised word of a passage to the way it is written there."""
-    spellings = {}
+def _original_spellings(original: str, terms: set[str]) -> dict[str, str]:
+    """Map normalised terms to the way the passage first writes them (where it does)."""
+    spellings: dict[str, str] = {}
     for chunk in original.split():
         word = strip_punctuation(chunk)
         if word:
             spellings.setdefault(normalise(word), word)
+            if terms.issubset(spellings):  # the rest of the passage cannot change the answer
+                break
     return spellings
 
 
-def _compile_listed_terms(policy: Policy) -> list[tuple[str, ListedTerm, re.Pattern]]:
-    """Each listed term with its topic and pattern (see `policy.listed_term_pattern`)."""
-    return [
-        (topic.id, term, listed_term_pattern(term.term))
-        for topic in policy.topics
-        for term in topic.terms
-    ]
+def _compile_listed_terms(policy: Policy) -> list[tuple[str, ListedTerm, re.Pattern, str]]:
+    """Each listed term with its topic, its pattern (see `policy.listed_term_pattern`) and the
+    first word every match begins with."""
+    compiled = []
+    for topic in policy.topics:
+        for term in topic.terms:
+            words = normalise(term.term).split()
+            compiled.append((topic.id, term, listed_term_pattern(term.term), words[0] if words else ""))
+    return compiled

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .policy import HARMLESS
+from .scoring import Block, FeatureRow, FeatureRows, LeanScorer, feature_blocks, occurrences
 from .text import strip_punctuation
 
 
@@ -45,7 +46,11 @@ class Evidence:
 
 @dataclass
 class Classifier:
-    """A fitted pipeline with the labels it knows and the score each topic must reach to warn."""
+    """A fitted pipeline with the labels it knows and the score each topic must reach to warn.
+
+    The pipeline is what is trained and saved; scoring goes through `scoring.LeanScorer`, which
+    reads the same fitted numbers, when the design is one it reproduces.
+    """
 
     pipeline: Pipeline
     thresholds: dict[str, float]
@@ -58,95 +63,105 @@ class Classifier:
     def topics(self) -> tuple[str, ...]:
         return tuple(label for label in self.labels if label != HARMLESS)
 
-    def vectorise(self, sentences: list[str]):
-        """The feature rows (sparse) of normalised sentences."""
-        return self.pipeline.named_steps["features"].transform(sentences).tocsr()
+    def prepare(self) -> None:
+        """Derive the fast scoring path now, at load, rather than during the first check."""
+        _ = self._scorer
 
-    def probabilities(self, sentences: list[str], rows=None) -> np.ndarray:
+    def vectorise(self, sentences: list[str]) -> FeatureRows:
+        """The feature rows of normalised sentences."""
+        if self._scorer is not None:
+            return self._scorer.rows(sentences)
+        return FeatureRows.of_matrix(self.pipeline.named_steps["features"].transform(sentences))
+
+    def probabilities(self, sentences: list[str], rows: FeatureRows | None = None) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for normalised sentences."""
         if not sentences:
             return np.zeros((0, len(self.labels)))
         rows = self.vectorise(sentences) if rows is None else rows
-        return self.pipeline.named_steps["model"].predict_proba(rows)
+        if self._scorer is not None:
+            return self._scorer.probabilities(rows)
+        return self.pipeline.named_steps["model"].predict_proba(rows.matrix())
 
-    def scores(self, sentences: list[str], rows=None) -> np.ndarray:
+    def scores(self, sentences: list[str], rows: FeatureRows | None = None) -> np.ndarray:
         """Taboo scores (see `taboo_scores`) for normalised sentences, in `labels` order."""
         return taboo_scores(self.probabilities(sentences, rows), list(self.labels))
 
-    def explain(self, sentence: str, topic: str, limit: int = 3, row=None) -> list[Evidence]:
+    def explain(self, sentence: str, topic: str, limit: int = 3, row: FeatureRow | None = None) -> list[Evidence]:
         """The words of a normalised sentence that raised the topic's log-odds against 'ok' most.
 
         Every feature's share (tf-idf value times the weight difference between the topic and
         'ok') goes to the words it was built from: a character n-gram to the word it lies in,
         a word bigram half to each word. `row` is the sentence's feature row, when already made.
         """
-        features = self.pipeline.named_steps["features"]
+        row = self.vectorise([sentence])[0] if row is None else row
         model = self.pipeline.named_steps["model"]
-        weights = _weights_against_harmless(model, topic)
-        row = self.vectorise([sentence]) if row is None else row
+        weights = _weights_against_harmless(model, topic, row.columns).astype(np.float64)
         share: dict[str, float] = {}
-        offset = 0
-        start, end = row.indptr[0], row.indptr[1]
-        columns, values = row.indices[start:end], row.data[start:end]
-        for name, transformer in features.transformer_list:
-            names = self._feature_names[name]
-            in_block = (columns >= offset) & (columns < offset + len(names))
-            if hasattr(transformer, "vocabulary_"):  # n-grams; signals are not words
-                contribution = {
-                    int(col) - offset: float(value) * float(weights[col])
-                    for col, value in zip(columns[in_block], values[in_block])
-                }
-                _distribute(sentence, transformer, names, contribution, share, name)
-            offset += len(names)
+        for block in self._blocks:
+            if block.vocabulary is None:  # signals are not words
+                continue
+            start, end = np.searchsorted(row.columns, [block.offset, block.offset + block.width])
+            values = row.values[start:end].astype(np.float64) * weights[start:end]
+            _distribute(sentence, block, row.columns[start:end] - block.offset, values, share)
         ranked = sorted(share.items(), key=lambda item: item[1], reverse=True)
         return [Evidence(term, round(weight, 4)) for term, weight in ranked[:limit] if weight > 0]
 
     @cached_property
-    def _feature_names(self) -> dict:
-        """Each vectorizer's n-grams by column, looked up once rather than per explanation."""
-        features = self.pipeline.named_steps["features"]
-        return {name: vectorizer.get_feature_names_out() for name, vectorizer in features.transformer_list}
+    def _blocks(self) -> list[Block]:
+        return feature_blocks(self.pipeline.named_steps["features"])
+
+    @cached_property
+    def _scorer(self) -> LeanScorer | None:
+        return LeanScorer.of(self.pipeline, self._blocks)
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_feature_names", None)  # derived; not worth storing in the artifact
+        for derived in ("_blocks", "_scorer"):
+            state.pop(derived, None)  # made from the pipeline; not worth storing in the artifact
         return state
 
 
-def _weights_against_harmless(model, topic: str) -> np.ndarray:
-    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless)."""
+def _weights_against_harmless(model, topic: str, columns: np.ndarray) -> np.ndarray:
+    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless),
+    for the given feature columns."""
     classes = list(model.classes_)
     if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: average its folds' weights
-        coef = np.mean([c.estimator.coef_ for c in model.calibrated_classifiers_], axis=0)
+        coef = np.mean([c.estimator.coef_[:, columns] for c in model.calibrated_classifiers_], axis=0)
     else:
-        coef = model.coef_
+        coef = model.coef_[:, columns]
     if coef.shape[0] == 1:  # binary problem: one row, for classes_[1]
-        row = coef[0] if classes[1] == topic else -coef[0]
-        return row
+        return coef[0] if classes[1] == topic else -coef[0]
     return coef[classes.index(topic)] - coef[classes.index(HARMLESS)]
 
 
-def _distribute(sentence, vectorizer, names, contribution, share, kind) -> None:
-    """Spread per-feature contributions over the words of the sentence."""
-    if not contribution:
+def _distribute(sentence: str, block: Block, columns: np.ndarray, values: np.ndarray, share: dict) -> None:
+    """Spread the contributions of a block's features (its columns, ascending) over the words."""
+    if not len(columns):
         return
-    inverse = {index: names[index] for index in contribution}
-    analyse = vectorizer.build_analyzer()
-    if kind == "chars":
-        # char_wb builds n-grams inside whitespace-separated chunks, so each has its owner(s)
-        owners: dict[str, list[str]] = {}
-        for chunk in sentence.split():
-            for gram in analyse(chunk):
-                owners.setdefault(gram, []).append(chunk)
-        for index, value in contribution.items():
-            chunks = owners.get(inverse[index], [])
-            for chunk in chunks:
-                _add(share, chunk, value / len(chunks))
+    if block.analyzer == "char_wb":
+        # char_wb builds n-grams inside whitespace-separated chunks, so each has its owner(s);
+        # an n-gram found in several places gives each occurrence an equal part.
+        chunks = sentence.split()
+        owners, found = occurrences(block, chunks)
+        place = np.minimum(np.searchsorted(columns, found), len(columns) - 1)
+        known = columns[place] == found  # always, for the sentence's own row
+        owners, found, place = owners[known], found[known], place[known]
+        _, each, times = np.unique(found, return_inverse=True, return_counts=True)
+        parts = np.bincount(owners, weights=values[place] / times[each], minlength=len(chunks))
+        owned = np.bincount(owners, minlength=len(chunks)) > 0
+        for chunk, part, has in zip(chunks, parts.tolist(), owned.tolist()):
+            if has:
+                _add(share, chunk, part)
     else:
-        for index, value in contribution.items():
-            words = inverse[index].split()
+        lookup = block.vocabulary.get
+        names = {lookup(gram): gram for gram in block.grams(sentence)}
+        by_word: dict[str, float] = {}  # summed first: a word is in many n-grams
+        for column, value in zip(columns.tolist(), values.tolist()):
+            words = names[column].split()
             for word in words:
-                _add(share, word, value / len(words))
+                by_word[word] = by_word.get(word, 0.0) + value / len(words)
+        for word, value in by_word.items():
+            _add(share, word, value)
 
 
 def _add(share: dict[str, float], chunk: str, value: float) -> None:

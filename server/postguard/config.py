@@ -44,6 +44,8 @@ SETTINGS: dict[str, Setting] = {
     "max_text_chars": Setting(100_000, int, "longest post the server checks"),
     "max_body_bytes": Setting(1024 * 1024, int, "largest request body"),
     "model_reload_seconds": Setting(1.0, float, "how often to look for a new model; -1: never"),
+    # A draft is resent after every pause in typing; most of its sentences were scored already.
+    "check_cache_sentences": Setting(2048, int, "recently scored sentences kept in memory; 0: none"),
     "feed_refresh_seconds": Setting(1800.0, float, "how often to fetch the policy's feeds; 0: never"),
     "feed_timeout_seconds": Setting(10.0, float, "time limit of one feed fetch"),
     "feed_max_bytes": Setting(2 * 1024 * 1024, int, "largest feed fetched"),
@@ -72,6 +74,7 @@ class Config:
             "MAX_TEXT_CHARS": self["max_text_chars"],
             "MAX_CONTENT_LENGTH": self["max_body_bytes"],
             "MODEL_RELOAD_SECONDS": self["model_reload_seconds"],
+            "CHECK_CACHE_SENTENCES": self["check_cache_sentences"],
             "FEED_REFRESH_SECONDS": self["feed_refresh_seconds"],
             "FEED_TIMEOUT_SECONDS": self["feed_timeout_seconds"],
             "FEED_MAX_BYTES": self["feed_max_bytes"],

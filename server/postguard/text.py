@@ -69,8 +69,12 @@ def _append_trimmed(sentences: list[Sentence], text: str, start: int, end: int) 
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if any(ch.isalnum() for ch in text[start:end]):
+    if _ALNUMERIC.search(text, start, end):
         sentences.append(Sentence(start, end, text[start:end]))
+
+
+# A letter or digit: what str.isalnum() accepts (regex \w is exactly that, plus "_").
+_ALNUMERIC = re.compile(r"[^\W_]")
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -87,7 +91,8 @@ _HOMOGLYPHS = str.maketrans(
 )
 # Digits and signs used for letters inside words ("Ums4tz", "pr0fit", "r3venue").
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-_LEET_IN_WORD = re.compile(r"(?<=[a-zäöü])[013457@$]+(?=[a-zäöü])")
+# (The lookbehind comes after the first digit so that the regex engine can skip to digits.)
+_LEET_IN_WORD = re.compile(r"[013457@$](?<=[a-zäöü].)[013457@$]*(?=[a-zäöü])")
 # Letters separated by single spaces, dots, hyphens or underscores: "U m s a t z", "U.m.s.a.t.z".
 _SPACED_LETTERS = re.compile(r"(?<![\w])(?:[^\W\d_][ .\-_·*]){2,}[^\W\d_](?![\w])")
 _SEPARATORS = re.compile(r"[ .\-_·*]")
@@ -102,21 +107,47 @@ def normalise(text: str) -> str:
     become spaces, and everything is lower-cased.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        " " if _is_symbol(ch) else ch
-        for ch in text
-        if unicodedata.category(ch) != "Cf"  # zero-width spaces, joiners, soft hyphens...
-    )
-    text = text.lower().translate(_HOMOGLYPHS)
+    # Only non-ASCII characters can be invisible, symbols or look-alikes: ASCII runs are skipped.
+    plain = text.isascii()
+    if not plain:
+        text = _NON_ASCII.sub(lambda run: run.group().translate(_VISIBLE), text)
+    text = text.lower()
+    if not plain:
+        text = _NON_ASCII.sub(lambda run: run.group().translate(_HOMOGLYPHS), text)
     text = _SPACED_LETTERS.sub(lambda m: _SEPARATORS.sub("", m.group()), text)
     text = _LEET_IN_WORD.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
-def _is_symbol(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    # So: emoji and pictographs; Sk/Mn in emoji sequences (skin tones, variation selectors).
-    return category == "So" or ch in "\ufe0f\ufe0e" or "\U0001f3fb" <= ch <= "\U0001f3ff"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+class _VisibleCharacters(dict):
+    """A str.translate table that drops format characters (zero-width spaces, joiners, soft
+    hyphens) and turns emoji and other symbols into spaces; filled as characters are first seen.
+
+    Symbols are category So, plus the variation selectors and skin-tone modifiers of emoji
+    sequences (Mn and Sk). At most `limit` characters are remembered, so odd input cannot make
+    the table grow without bound; the rest are looked up each time.
+    """
+
+    limit = 50_000
+
+    def __missing__(self, codepoint: int):
+        ch = chr(codepoint)
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            kept = None
+        elif category == "So" or ch in "\ufe0f\ufe0e" or "\U0001f3fb" <= ch <= "\U0001f3ff":
+            kept = " "
+        else:
+            kept = codepoint
+        if len(self) < self.limit:
+            self[codepoint] = kept
+        return kept
+
+
+_VISIBLE = _VisibleCharacters()
 
 
 _WORD_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
@@ -149,8 +180,9 @@ _WORDS = re.compile(r"[a-zäöüß]+")
 
 def detect_language(text: str, default: str = "de") -> str:
     """Tell German from English by counting common function words; ties go to `default`."""
-    words = _WORDS.findall(text.lower())
-    german = sum(word in _GERMAN for word in words) + 2 * sum(ch in "äöüß" for ch in text.lower())
+    lowered = text.lower()
+    words = _WORDS.findall(lowered)
+    german = sum(word in _GERMAN for word in words) + 2 * sum(map(lowered.count, "äöüß"))
     english = sum(word in _ENGLISH for word in words)
     if german > english:
         return "de"
@@ -162,17 +194,20 @@ def detect_language(text: str, default: str = "de") -> str:
 # --- offsets ---------------------------------------------------------------------------------
 
 
+# Characters outside the Basic Multilingual Plane take two UTF-16 units.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def utf16_length(text: str) -> int:
     """Length of `text` in UTF-16 code units, as JavaScript counts it."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 class Utf16Offsets:
     """Converts Python (code point) spans of one text to UTF-16 offsets, with one pass over it."""
 
     def __init__(self, text: str):
-        # Characters outside the Basic Multilingual Plane take two UTF-16 units.
-        self._astral = [index for index, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self._astral = [match.start() for match in _ASTRAL.finditer(text)]
 
     def offset(self, index: int) -> int:
         return index + bisect.bisect_left(self._astral, index)

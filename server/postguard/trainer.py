@@ -23,6 +23,9 @@ from .training import TrainingResult, model_card, train
 # The quality gate: a new model may not lose more than this on the company's own examples.
 GATE_MAX_F1_DROP = 0.05
 GATE_MAX_FALSE_ALARM_RISE = 0.02
+# With a few dozen harmless company examples one post is several percent: a rise counts only
+# when at least this many more of them are flagged, not when cross-validation folds shift.
+GATE_MIN_EXTRA_FALSE_ALARMS = 3
 
 
 class GateRefused(RuntimeError):
@@ -140,7 +143,8 @@ def check_gate(previous_card: dict | None, quality: dict) -> None:
             f"macro F1 on the company's examples fell from {before['macro_f1']:.2f} "
             f"to {after['macro_f1']:.2f}."
         )
-    if alarm_rise > GATE_MAX_FALSE_ALARM_RISE:
+    extra_alarms = round(alarm_rise * (after.get("harmless") or 0))
+    if alarm_rise > GATE_MAX_FALSE_ALARM_RISE and extra_alarms >= GATE_MIN_EXTRA_FALSE_ALARMS:
         raise GateRefused(
             f"the false-alarm rate on the company's harmless examples rose from "
             f"{before['false_alarm_rate']:.1%} to {after['false_alarm_rate']:.1%}."
