@@ -3,6 +3,7 @@ training time and memory for growing sets of examples.
 
     python bench/load.py                       # start `postguard serve`, measure everything
     python bench/load.py --skip-training       # only the server
+    python bench/load.py --skip-server         # only training
     python bench/load.py --url http://127.0.0.1:8000 [--token T] [--host-header H]
                                                # an already running server (no memory, no training)
 
@@ -410,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", default=None, help="measure a running server at this base URL instead")
     parser.add_argument("--token", default=None, help="sent as X-Postguard-Token (with --url)")
     parser.add_argument("--host-header", default=None, help="Host header to send (with --url)")
+    parser.add_argument("--skip-server", action="store_true", help="only measure training")
     parser.add_argument("--skip-typing", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--train-child", type=int, default=None, help=argparse.SUPPRESS)
@@ -428,8 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         measure_url(args)
         return 0
-    with tempfile.TemporaryDirectory() as folder:
-        measure_serve(args, args.model or train_server_model(Path(folder)))
+    if not args.skip_server:
+        with tempfile.TemporaryDirectory() as folder:
+            measure_serve(args, args.model or train_server_model(Path(folder)))
     if not args.skip_training:
         print("\ntraining (5-fold cross-validation, final fit and saving; a fresh process each)")
         print(f"{'examples':>8} {'seconds':>8} {'peak MB':>8} {'largest fold worker MB':>23}")

@@ -125,3 +125,21 @@ def test_removing_the_evidence_lowers_the_score(checker, lang, topic, text):
     before = classifier.probabilities([normalise(passage)])[0, column]
     after = classifier.probabilities([normalise(stripped)])[0, column]
     assert after < before, (finding.evidence, before, after)
+
+
+def test_listed_terms_are_found_in_any_sentence_but_never_across_two(checker):
+    text = "Schönes Wochenende euch allen! Nordkauf wird sich freuen.\nGrüße an Hohenfels\nBrauerei-Tour war toll"
+    listed = [f for f in checker.check(text).findings if f.source == "listed"]
+    assert [utf16_slice(text, f.offset, f.length) for f in listed] == ["Nordkauf wird sich freuen."]
+
+
+def test_a_long_post_scored_in_batches_gets_the_findings_of_one_batch(checker, monkeypatch):
+    import postguard.check as check_module
+
+    filler = "Danke an alle, die beim Sommerfest mitgeholfen haben, es war ein toller Tag. " * 80
+    text = filler + TABOO[0][2] + " " + filler + TABOO[5][2] + " " + filler
+    assert len(text) > 2 * check_module.BATCH_CHARACTERS  # three batches or more
+    in_batches = checker.check(text).to_dict()
+    monkeypatch.setattr(check_module, "BATCH_CHARACTERS", 10**9)
+    assert checker.check(text).to_dict() == in_batches
+    assert [f["topic"] for f in in_batches["findings"]] == ["financials", "unreleased_products"]
