@@ -80,7 +80,7 @@ def sign_in(page, workspace_url):
     page.locator("#password").wait_for(state="visible")
     page.fill("#password", PASSWORD)
     page.keyboard.press("Enter")  # the form works from the keyboard
-    page.locator("#workspace").wait_for(state="visible")
+    page.locator('#workspace[data-loaded="true"]').wait_for(state="visible")
 
 
 def test_sign_in_is_required_and_wrong_passwords_are_told(page, workspace_url):

@@ -119,6 +119,7 @@
   function showSignIn() {
     stopPolling();
     $("#workspace").hidden = true;
+    delete $("#workspace").dataset.loaded;
     $("#sign-out").hidden = true;
     $("#sign-in").hidden = false;
     $("#password").value = "";
@@ -135,6 +136,7 @@
       attempt(loadExamples, $("#examples-problem")), attempt(loadPolicy, $("#policy-error")),
       attempt(loadTraining, $("#job-error")), attempt(loadVersions), attempt(loadFeedback),
     ]);
+    $("#workspace").dataset.loaded = "true"; // for people's tools and the tests: all parts are in
   }
 
   function setUpSignIn() {
@@ -142,8 +144,11 @@
       event.preventDefault();
       const ok = await attempt(() => call("POST", "/login", { password: $("#password").value }), $("#sign-in-error"));
       if (ok) {
-        await showWorkspace();
+        const loading = showWorkspace();
+        // Focus moves at once, not when the lists have loaded: a later jump would take the
+        // keyboard away from whatever the person already moved to.
         $("#main").focus();
+        await loading;
       }
     });
     $("#sign-out").addEventListener("click", async () => {
