@@ -62,24 +62,13 @@ def read_card(artifact: str | Path) -> dict | None:
 
 
 def save_model(classifier: Classifier, card: dict, artifact: str | Path) -> dict:
-    """Publish a model atomically: write both files aside, then rename them into place.
-
-    The artifact is renamed before the card: a reader that comes between the two sees a
-    sha256 mismatch and keeps its current model instead of loading a half-published one.
-    """
+    """Publish a model atomically (see `_publish`); returns its card with the artifact's sha256."""
     artifact = Path(artifact)
-    artifact.parent.mkdir(parents=True, exist_ok=True)
-    model_tmp, card_tmp = _temp_path(artifact), _temp_path(card_path(artifact))
-    try:
-        joblib.dump(classifier, model_tmp, compress=3)
-        card = {**card, "sha256": file_sha256(model_tmp), "artifact": artifact.name}
-        card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(model_tmp, artifact)
-        os.replace(card_tmp, card_path(artifact))
-    finally:
-        for leftover in (model_tmp, card_tmp):
-            leftover.unlink(missing_ok=True)
-    return card
+    return _publish(
+        artifact,
+        lambda aside: joblib.dump(classifier, aside, compress=3),
+        lambda aside: {**card, "sha256": file_sha256(aside), "artifact": artifact.name},
+    )
 
 
 def copy_model(source: str | Path, target: str | Path) -> dict:
@@ -91,16 +80,29 @@ def copy_model(source: str | Path, target: str | Path) -> dict:
     card = read_card(source)
     if not isinstance(card, dict) or card.get("sha256") != file_sha256(source):
         raise ModelError(f"model {source} does not match the sha256 on its card")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    model_tmp, card_tmp = _temp_path(target), _temp_path(card_path(target))
-    try:
-        shutil.copyfile(source, model_tmp)
-        if file_sha256(model_tmp) != card["sha256"]:
+
+    def checked_card(aside: Path) -> dict:
+        if file_sha256(aside) != card["sha256"]:
             raise ModelError(f"model {source} changed while it was copied; try again")
-        card = {**card, "artifact": target.name}
+        return {**card, "artifact": target.name}
+
+    return _publish(target, lambda aside: shutil.copyfile(source, aside), checked_card)
+
+
+def _publish(artifact: Path, write_model, card_for) -> dict:
+    """Write the model and its card aside, then rename them into place.
+
+    The artifact is renamed before the card: a reader that comes between the two sees a
+    sha256 mismatch and keeps its current model instead of loading a half-published one.
+    """
+    artifact.parent.mkdir(parents=True, exist_ok=True)
+    model_tmp, card_tmp = _temp_path(artifact), _temp_path(card_path(artifact))
+    try:
+        write_model(model_tmp)
+        card = card_for(model_tmp)
         card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(model_tmp, target)
-        os.replace(card_tmp, card_path(target))
+        os.replace(model_tmp, artifact)
+        os.replace(card_tmp, card_path(artifact))
     finally:
         for leftover in (model_tmp, card_tmp):
             leftover.unlink(missing_ok=True)
