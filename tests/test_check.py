@@ -143,3 +143,67 @@ def test_a_long_post_scored_in_batches_gets_the_findings_of_one_batch(checker, m
     monkeypatch.setattr(check_module, "BATCH_CHARACTERS", 10**9)
     assert checker.check(text).to_dict() == in_batches
     assert [f["topic"] for f in in_batches["findings"]] == ["financials", "unreleased_products"]
+
+
+def _hit(topic, score, first, last, listed=None):
+    from postguard.check import _Hit
+
+    return _Hit(topic, score, start=first * 10, end=last * 10 + 9, first=first, index=last,
+                sentences=[f"s{first}-{last}"], rows=[None], listed=listed)
+
+
+def test_merge_keeps_the_strongest_hits_that_share_no_sentence_and_joins_neighbours():
+    from postguard.check import _merge
+
+    hits = [
+        _hit("strategy", 0.91, 0, 0),
+        _hit("financials", 0.95, 0, 1),  # a pair, stronger than sentence 0 alone: it wins both
+        _hit("financials", 0.90, 2, 2),  # the next sentence, same topic: joined to the pair
+        _hit("strategy", 0.97, 4, 5),
+        _hit("customer_projects", 0.99, 5, 6),  # overlaps the pair before it and is stronger
+        _hit("customer_projects", 1.0, 8, 8, listed="Nordkauf"),
+        _hit("customer_projects", 0.85, 9, 9),  # listed hits are never joined
+    ]
+    merged = _merge(hits)
+    assert [(h.topic, h.first, h.index, h.score) for h in merged] == [
+        ("financials", 0, 2, 0.95),
+        ("customer_projects", 5, 6, 0.99),
+        ("customer_projects", 8, 8, 1.0),
+        ("customer_projects", 9, 9, 0.85),
+    ]
+    assert merged[0].sentences == ["s0-1", "s2-2"]
+
+
+def test_only_pairs_with_a_suspicious_sentence_are_scored():
+    import numpy as np
+
+    from postguard.classifier import PAIR_FLOOR, pairs_worth_scoring
+
+    calm, suspicious = 1.0 - PAIR_FLOOR / 2, 1.0 - PAIR_FLOOR  # P(ok) of each sentence
+    assert pairs_worth_scoring(np.array([calm, calm, suspicious, calm, calm, calm])).tolist() == [1, 2]
+    assert pairs_worth_scoring(np.array([calm])).tolist() == []
+
+
+def test_a_pair_finding_spans_both_sentences_and_its_evidence_is_in_them(checker, monkeypatch):
+    """Sentences that warn only together are reported as one passage covering both."""
+    import numpy as np
+
+    import postguard.classifier as classifier_module
+
+    first = "Die Eigentümer haben sich wieder mit den Banken getroffen."
+    second = "Es kommt etwas Großes auf uns alle zu, mehr darf ich noch nicht sagen."
+    text = f"Heute war ein guter Tag im Büro. {first} {second} Schönes Wochenende!"
+    classifier = checker.model.classifier
+    column = classifier.labels.index("strategy")
+    singles = classifier.scores([normalise(first), normalise(second)])[:, column]
+    together = classifier.scores([f"{normalise(first)} {normalise(second)}"])[0, column]
+    assert together > singles.max()  # read together, the two say more than either alone
+    # Thresholds for this test: strategy warns between the sentences' scores and the pair's.
+    limits = np.full_like(checker._limits, np.inf)
+    limits[column] = (singles.max() + together) / 2
+    monkeypatch.setattr(checker, "_limits", limits)
+    monkeypatch.setattr(classifier_module, "PAIR_FLOOR", 0.0)  # score every pair
+    findings = checker.check(text).findings
+    assert [f.topic for f in findings] == ["strategy"]
+    assert utf16_slice(text, findings[0].offset, findings[0].length) == f"{first} {second}"
+    assert findings[0].evidence and all(term.lower() in f"{first} {second}".lower() for term in findings[0].evidence)

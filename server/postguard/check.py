@@ -1,7 +1,8 @@
 """The check itself: from a post's text to findings an employee can act on.
 
-normalise → split into sentences with offsets → score → threshold → listed terms → merge
-(higher score wins) → explain → UTF-16 offsets.
+normalise → split into sentences with offsets → score each sentence, then each pair of
+neighbours that neither warns alone → threshold → listed terms → merge (higher score wins) →
+explain → UTF-16 offsets.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .artifact import Model
-from .classifier import effective_threshold, taboo_scores
-from .policy import ListedTerm, Policy, Topic, listed_term_pattern
+from .classifier import effective_threshold, pairs_worth_scoring, taboo_scores
+from .policy import HARMLESS, ListedTerm, Policy, Topic, listed_term_pattern
 from .scoring import FeatureRow
 from .sentence_cache import SentenceCache
 from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
@@ -96,8 +97,9 @@ class _Hit:
     score: float
     start: int
     end: int
+    first: int  # index of the first sentence in the run
     index: int  # of the last sentence in the run
-    sentences: list[str] = field(default_factory=list)  # normalised, for the explanation
+    sentences: list[str] = field(default_factory=list)  # normalised passages, for the explanation
     rows: list = field(default_factory=list)  # their FeatureRows, or None for listed terms
     listed: str | None = None  # the listed term, when comms' list found it
 
@@ -136,26 +138,45 @@ class Checker:
         return CheckResult(findings=findings, lang=lang, model=self.model.info)
 
     def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
-        """Each sentence's best topic over its threshold (the first label on a tie), if any."""
-        hits = []
-        for start, end in _batches(normalised, BATCH_CHARACTERS):
-            hits.extend(self._scored_batch(sentences[start:end], normalised[start:end], start))
-        return hits
+        """Each sentence's best topic over its threshold (the first label on a tie), if any; then
+        the same for pairs of neighbouring sentences that neither warn alone nor are both calm.
 
-    def _scored_batch(self, sentences: list[Sentence], normalised: list[str], first: int) -> list[_Hit]:
+        A pair catches what only the two sentences say together ("The owners met the banks
+        again. Something big is coming for all of us."); training chose the thresholds on the
+        same sentences and pairs (`training.post_scores`).
+        """
+        singles = [(index, index) for index in range(len(sentences))]
+        hits, harmless = self._scored_windows(singles, sentences, normalised)
+        warned = {hit.index for hit in hits}
+        pairs = [(first, first + 1) for first in pairs_worth_scoring(harmless)
+                 if first not in warned and first + 1 not in warned]
+        texts = [f"{normalised[first]} {normalised[last]}" for first, last in pairs]
+        return hits + self._scored_windows(pairs, sentences, texts)[0]
+
+    def _scored_windows(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str]):
+        """The hits among windows (first and last sentence) with normalised `texts`, scored in
+        batches, and every window's P(ok)."""
+        hits, harmless = [], []
+        for start, end in _batches(texts, BATCH_CHARACTERS):
+            batch_hits, batch_harmless = self._scored_batch(windows[start:end], sentences, texts[start:end])
+            hits.extend(batch_hits)
+            harmless.append(batch_harmless)
+        return hits, np.concatenate(harmless) if harmless else np.zeros(0)
+
+    def _scored_batch(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str]):
         labels = self.model.classifier.labels
-        rows, probabilities = self._rows_and_probabilities(normalised)
+        rows, probabilities = self._rows_and_probabilities(texts)
         scores = taboo_scores(probabilities, list(labels))
         warns = scores >= self._limits
         best = np.where(warns, scores, -np.inf).argmax(axis=1)
         hits = []
         for index in np.flatnonzero(warns.any(axis=1)):
-            column, sentence = best[index], sentences[index]
+            column, (first, last) = best[index], windows[index]
             hits.append(_Hit(
-                labels[column], float(scores[index, column]), sentence.start, sentence.end,
-                first + int(index), [normalised[index]], [rows[index].copy()],
+                labels[column], float(scores[index, column]), sentences[first].start, sentences[last].end,
+                first, last, [texts[index]], [rows[index].copy()],
             ))
-        return hits
+        return hits, probabilities[:, labels.index(HARMLESS)]
 
     def _rows_and_probabilities(self, normalised: list[str]) -> tuple[Sequence[FeatureRow], np.ndarray]:
         """Feature rows and label probabilities of the sentences; remembered ones from the cache."""
@@ -187,7 +208,7 @@ class Checker:
             found = dict.fromkeys(bisect.bisect_right(starts, match.start()) - 1 for match in pattern.finditer(joined))
             for index in found:
                 sentence, norm = sentences[index], normalised[index]
-                hits.append(_Hit(topic_id, 1.0, sentence.start, sentence.end, index, [norm], [None], term.term))
+                hits.append(_Hit(topic_id, 1.0, sentence.start, sentence.end, index, index, [norm], [None], term.term))
         return hits
 
     def _explain(self, text: str, hit: _Hit, lang: str, offsets: Utf16Offsets) -> Finding:
@@ -238,16 +259,21 @@ def _batches(texts: list[str], characters: int):
 
 
 def _merge(hits: list[_Hit]) -> list[_Hit]:
-    """Sort by position; join neighbouring sentences of one topic; on overlap the higher score wins."""
+    """Keep the strongest hits that share no sentence, then join neighbouring runs of one topic."""
+    taken: set[int] = set()
+    kept = []
+    for hit in sorted(hits, key=lambda h: (-h.score, h.start)):
+        covered = range(hit.first, hit.index + 1)
+        if taken.isdisjoint(covered):
+            taken.update(covered)
+            kept.append(hit)
     merged: list[_Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -h.score)):
+    for hit in sorted(kept, key=lambda h: h.start):
         previous = merged[-1] if merged else None
-        if previous and hit.start < previous.end:  # same sentence, weaker (sorted by score)
-            continue
         if (
             previous
             and previous.topic == hit.topic
-            and hit.index == previous.index + 1
+            and hit.first == previous.index + 1
             and not (previous.listed or hit.listed)
         ):
             previous.end, previous.index = hit.end, hit.index

@@ -36,6 +36,19 @@ def taboo_scores(probabilities: np.ndarray, labels: list[str]) -> np.ndarray:
     return scores
 
 
+# A pair of neighbouring sentences is scored when one of them is at least this suspicious on its
+# own (taboo score, 1 − P(ok)): on the evaluation set no pair of two calmer sentences ever warned,
+# and skipping them leaves about a quarter of the pairs to score.
+PAIR_FLOOR = 0.3
+
+
+def pairs_worth_scoring(harmless: np.ndarray) -> np.ndarray:
+    """Indices i of the pairs (i, i + 1) of consecutive sentences worth scoring, given each
+    sentence's P(ok): those in which one sentence's taboo score reaches PAIR_FLOOR."""
+    suspicious = (1.0 - np.asarray(harmless)) >= PAIR_FLOOR
+    return np.flatnonzero(suspicious[:-1] | suspicious[1:])
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A word of a sentence and how much it pushed the sentence towards a topic (log-odds)."""

@@ -12,7 +12,7 @@ import sklearn
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
-from .classifier import Classifier, effective_threshold, taboo_scores
+from .classifier import Classifier, effective_threshold, pairs_worth_scoring, taboo_scores
 from .features import DEFAULT_DESIGN
 from .examples import Example, count_topics
 from .policy import HARMLESS, Policy
@@ -111,15 +111,28 @@ def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
 
 
 def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
-    """Score posts as the check does: the highest taboo score of any sentence, per label."""
-    sentences, owners = [], []
+    """Score posts as the check does: the highest taboo score of any sentence, or of any pair of
+    neighbouring sentences worth scoring (`classifier.pairs_worth_scoring`), per label."""
+    sentences, owners, counts = [], [], []
     for index, text in enumerate(texts):
         parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
         sentences.extend(parts)
         owners.extend([index] * len(parts))
-    probabilities = taboo_scores(classifier_pipeline.predict_proba(sentences), list(classes))
+        counts.append(len(parts))
+    probabilities = classifier_pipeline.predict_proba(sentences)
+    harmless = probabilities[:, list(classes).index(HARMLESS)]
+    pairs, pair_owners, start = [], [], 0
+    for index, count in enumerate(counts):
+        window = sentences[start : start + count]
+        for first in pairs_worth_scoring(harmless[start : start + count]):
+            pairs.append(f"{window[first]} {window[first + 1]}")
+            pair_owners.append(index)
+        start += count
+    if pairs:
+        probabilities = np.vstack([probabilities, classifier_pipeline.predict_proba(pairs)])
+        owners.extend(pair_owners)
     scores = np.zeros((len(texts), len(classes)))
-    np.maximum.at(scores, np.array(owners), probabilities)
+    np.maximum.at(scores, np.array(owners), taboo_scores(probabilities, list(classes)))
     return scores
 
 
