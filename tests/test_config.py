@@ -150,7 +150,7 @@ def test_serve_wants_at_least_one_worker(user_config, value, capsys):
 
 
 def test_serve_with_workers_needs_a_system_that_forks(user_config, monkeypatch, capsys):
-    monkeypatch.delattr(os, "fork")
+    monkeypatch.delattr(os, "fork", raising=False)
     monkeypatch.setenv("POSTGUARD_WORKERS", "2")
     assert run(["serve"]) == 2
     err = capsys.readouterr().err

@@ -271,6 +271,7 @@ def test_a_preloaded_app_starts_refreshing_with_its_first_request(site, tmp_path
         reader.stop()
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="Windows does not fork")
 def test_a_forked_worker_refreshes_the_feeds_itself(site, tmp_path):
     """A fork leaves the refresh thread behind, and the lock as that thread held it: the worker
     gets a lock of its own and starts its own refresh with its first request."""

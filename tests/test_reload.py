@@ -6,6 +6,8 @@ import threading
 import time
 import warnings
 
+import pytest
+
 from postguard.app import State, create_app
 from postguard.artifact import card_path, load_model, save_model
 from postguard.policy import load_policy
@@ -58,6 +60,7 @@ def test_a_broken_publication_keeps_the_current_model(tmp_path, model_path):
         time.sleep(0.05)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="Windows does not fork")
 def test_a_forked_worker_does_not_inherit_a_reload_in_progress(tmp_path):
     """A reload thread holds the lock while it loads; a worker forked meanwhile gets its own lock
     (the thread stays behind in the parent), so that it can still swap in new models."""

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from postguard.workers import CRASH_LIMIT, Supervisor
 from support import copy_model_folder, free_port
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -174,6 +173,8 @@ def test_sigterm_stops_every_worker_and_exits_0(server):
 
 def test_workers_that_keep_dying_stop_the_server():
     """A worker that cannot serve is restarted, but not for ever: the supervisor gives up with 1."""
+    from postguard.workers import CRASH_LIMIT, Supervisor  # POSIX signals only
+
     said = []
 
     def serve():
