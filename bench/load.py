@@ -3,6 +3,7 @@ training time and memory for growing sets of examples.
 
     python bench/load.py                       # start `postguard serve`, measure everything
     python bench/load.py --skip-training       # only the server
+    python bench/load.py --workers 2           # `postguard serve --workers 2`: two processes
     python bench/load.py --skip-server         # only training
     python bench/load.py --url http://127.0.0.1:8000 [--token T] [--host-header H]
                                                # an already running server (no memory, no training)
@@ -256,16 +257,20 @@ def free_port() -> int:
 
 
 class Server:
-    """`python -m postguard serve` on a free loopback port, with its memory readable from /proc."""
+    """`python -m postguard serve` on a free loopback port, with its memory readable from /proc.
 
-    def __init__(self, artifact: Path, threads: int, cache_sentences: int | None = None):
+    With several workers, CPU time is that of the parent and its workers together.
+    """
+
+    def __init__(self, artifact: Path, threads: int, cache_sentences: int | None = None, workers: int = 1):
         self.port = free_port()
+        self.workers = workers
         env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
         if cache_sentences is not None:
             env["POSTGUARD_CHECK_CACHE_SENTENCES"] = str(cache_sentences)
         self.log = tempfile.TemporaryFile()
         command = [sys.executable, "-m", "postguard", "serve", "--model", str(artifact),
-                   "--port", str(self.port), "--threads", str(threads)]
+                   "--port", str(self.port), "--threads", str(threads), "--workers", str(workers)]
         self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=self.log)
         self.target = Target("http", "127.0.0.1", self.port)
         self._wait_until_ready()
@@ -287,16 +292,31 @@ class Server:
         self.log.seek(0)
         raise SystemExit(f"server did not start:\n{self.log.read().decode(errors='replace')}")
 
-    def cpu_seconds(self) -> float:
-        """User and system CPU time the server has used so far, all its threads together."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def processes(self) -> list[int]:
+        """The server's process and its worker processes (none with one worker)."""
+        pid = self.process.pid
+        return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
 
-    def memory_mb(self) -> tuple[float, float, float]:
-        """(resident now, peak resident, file-backed resident) in MB, from /proc/<pid>/status."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kilobytes = dict(re.findall(r"^(VmRSS|VmHWM|RssFile):\s+(\d+) kB$", status, re.M))
-        return tuple(int(kilobytes[key]) / 1024 for key in ("VmRSS", "VmHWM", "RssFile"))
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used so far, all its threads (and running
+        workers) together."""
+        ticks = 0
+        for pid in self.processes():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def memory_mb(self) -> tuple[float, float, float, float]:
+        """(resident now, peak resident, file-backed resident) in MB of the largest process, from
+        /proc/<pid>/status, and the proportional set size of all processes together (pages they
+        share counted once), from /proc/<pid>/smaps_rollup."""
+        largest, pss = (0.0, 0.0, 0.0), 0.0
+        for pid in self.processes():
+            status = Path(f"/proc/{pid}/status").read_text()
+            kilobytes = dict(re.findall(r"^(VmRSS|VmHWM|RssFile):\s+(\d+) kB$", status, re.M))
+            largest = max(largest, tuple(int(kilobytes[key]) / 1024 for key in ("VmRSS", "VmHWM", "RssFile")))
+            pss += int(re.search(r"^Pss:\s+(\d+) kB$", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)[1]) / 1024
+        return (*largest, pss)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -406,6 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each cell")
     parser.add_argument("--threads", type=int, default=None,
                         help="waitress threads (default: one per concurrent client, at most 4, the serve default)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (`postguard serve --workers`; default: %(default)s)")
     parser.add_argument("--model", type=Path, default=None,
                         help="serve this model (policy and examples beside it) instead of training one")
     parser.add_argument("--url", default=None, help="measure a running server at this base URL instead")
@@ -459,30 +481,36 @@ def measure_url(args) -> None:
 
 def measure_serve(args, artifact: Path) -> None:
     """Every cell against a fresh `postguard serve` per concurrency level, then its memory."""
-    print_header(f"postguard serve (waitress) on 127.0.0.1, POST /v1/check, {args.seconds:g} s per row")
+    processes = "1 process" if args.workers == 1 else f"{args.workers} worker processes"
+    print_header(f"postguard serve (waitress, {processes}) on 127.0.0.1, POST /v1/check, {args.seconds:g} s per row")
     memory = []
     for concurrency in args.concurrency:
         threads = args.threads or min(concurrency, 4)
-        server = Server(artifact, threads)
+        server = Server(artifact, threads, workers=args.workers)
         time.sleep(1)
-        at_rest, _, libraries = server.memory_mb()
+        at_rest, _, libraries, pss_at_rest = server.memory_mb()
         for length in args.lengths:
             cell = run_on(server, concurrency, args.seconds, args.warmup, distinct_posts(length))
             print_cell(concurrency, threads, length, cell)
         time.sleep(2)
-        after, peak, _ = server.memory_mb()
-        memory.append((concurrency, threads, at_rest, after, peak, libraries))
+        after, peak, _, pss_after = server.memory_mb()
+        memory.append((concurrency, threads, at_rest, after, peak, libraries, pss_at_rest, pss_after))
         server.stop()
-    print("\nserver memory, resident (VmRSS), MB; 'libraries' is the file-backed part at rest (RssFile)")
-    print(f"{'clients':>7} {'threads':>7} {'at rest':>8} {'after load':>11} {'peak':>6} {'libraries':>10}")
-    for concurrency, threads, at_rest, after, peak, libraries in memory:
-        print(f"{concurrency:>7} {threads:>7} {at_rest:>8.0f} {after:>11.0f} {peak:>6.0f} {libraries:>10.0f}")
+    print(f"\nserver memory, MB, {processes}: resident (VmRSS) of the largest process; 'libraries' is its "
+          "file-backed part at rest (RssFile); PSS is the proportional set size of all processes "
+          "together, pages they share counted once")
+    print(f"{'clients':>7} {'threads':>7} {'at rest':>8} {'after load':>11} {'peak':>6} {'libraries':>10} "
+          f"{'PSS at rest':>12} {'PSS after':>10}")
+    for concurrency, threads, at_rest, after, peak, libraries, pss_at_rest, pss_after in memory:
+        print(f"{concurrency:>7} {threads:>7} {at_rest:>8.0f} {after:>11.0f} {peak:>6.0f} {libraries:>10.0f} "
+              f"{pss_at_rest:>12.0f} {pss_after:>10.0f}")
 
     if not args.skip_typing:
-        print_typing_header("sentence cache on (2,048 sentences, the default) and off")
+        print_typing_header(f"sentence cache on (2,048 sentences, the default) and off; {processes}")
         for cache in (2048, 0):
             for concurrency in (1, 8):
-                server = Server(artifact, args.threads or min(concurrency, 4), cache_sentences=cache)
+                server = Server(artifact, args.threads or min(concurrency, 4), cache_sentences=cache,
+                                workers=args.workers)
                 cell = run_on(server, concurrency, args.seconds, args.warmup, typed_drafts(1_300, 5))
                 print_cell(concurrency, "on" if cache else "off", "draft", cell)
                 server.stop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -11,6 +13,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "model" / "policy.toml"
 EXAMPLES = ROOT / "model" / "examples.csv"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def copy_model_folder(model_path: Path, folder: Path) -> Path:
+    """A model folder of its own: the trained model with its card, the policy and the examples.
+
+    Returns the model's path in `folder`; the model is current for that material.
+    """
+    from postguard.artifact import card_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in (model_path, card_path(model_path), POLICY, EXAMPLES):
+        shutil.copy(source, folder / source.name)
+    return folder / model_path.name
 
 
 def assert_finding(finding: dict, topic: str, text: str, contains: str | None = None) -> None:

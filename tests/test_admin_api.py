@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from postguard.admin import WORKSPACE_OFF
 from postguard.admin_auth import set_password
 from postguard.app import create_app
 from postguard.cli import run
@@ -616,3 +617,19 @@ def test_postguard_admin_sets_the_password(tmp_path, small_model, monkeypatch, c
     assert stored["scheme"] == "scrypt" and "a fine new password" not in json.dumps(stored)
     app = create_app({"MODEL_PATH": str(artifact), "MODEL_RELOAD_SECONDS": -1})
     assert app.test_client().post("/v1/admin/login", json={"password": "a fine new password"}).status_code == 200
+
+
+def test_without_the_workspace_every_address_says_why(folder):
+    """Several worker processes (WORKSPACE False): the page and every endpoint answer 404 in the
+    one error shape, saying that the workspace needs one process; checking goes on."""
+    app = create_app({"MODEL_PATH": str(folder / "postguard.joblib"), "TESTING": True,
+                      "MODEL_RELOAD_SECONDS": -1, "WORKSPACE": False})
+    client = app.test_client()
+    calls = [*PROTECTED, ("post", "/v1/admin/login", {"password": PASSWORD}), ("get", "/admin", None),
+             ("get", "/admin/static/admin.js", None)]
+    for method, path, body in calls:
+        response = getattr(client, method)(path, json=body)
+        assert_error(response, 404, WORKSPACE_OFF)
+    assert "workers = 1" in WORKSPACE_OFF
+    assert "postguard_admin" not in app.extensions
+    assert client.post("/v1/check", json={"text": "Hallo"}).status_code == 200

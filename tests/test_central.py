@@ -18,22 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from postguard.admin import WORKSPACE_OFF
 from postguard.app import create_app
-from postguard.artifact import card_path
-from support import EXAMPLES, POLICY, ROOT
+from support import POLICY, ROOT, copy_model_folder, free_port
 
 DEPLOY = ROOT / "deploy" / "central"
 NAME = "postguard.corp.example"
 TOKEN = "central-test-token-0123456789abcdefghijklmnop"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _request(port, method, path, body=None, headers=None):
@@ -70,15 +62,13 @@ def central(tmp_path_factory, model_path):
         pytest.fail("nginx is missing: run `bash tests/e2e/setup.sh` (it installs Debian's nginx)")
     folder = tmp_path_factory.mktemp("central")
     models = folder / "model"
-    models.mkdir()
-    for source in (model_path, card_path(model_path), POLICY, EXAMPLES):
-        shutil.copy(source, models / source.name)
+    copy_model_folder(model_path, models)
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={NAME}",
          "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
         check=True, capture_output=True,
     )
-    upstream, port = _free_port(), _free_port()
+    upstream, port = free_port(), free_port()
     site = (DEPLOY / "postguard.nginx.conf").read_text()
     for shipped, local in [("listen 443 ssl", f"listen 127.0.0.1:{port} ssl"),
                            ("/etc/ssl/certs/postguard.corp.example.pem", str(folder / "cert.pem")),
@@ -106,7 +96,7 @@ def central(tmp_path_factory, model_path):
         if problem:
             pytest.fail(f"central deployment did not start: {problem}\n"
                         + (folder / "gunicorn.log").read_text()[-3000:] + (folder / "nginx.log").read_text()[-2000:])
-        yield port, folder
+        yield port, folder, upstream
     finally:
         for process in (nginx, gunicorn):
             process.terminate()
@@ -119,14 +109,14 @@ def central(tmp_path_factory, model_path):
 
 
 def test_checks_through_the_proxy_with_the_token(central):
-    port, _ = central
+    port, _, _ = central
     status, body = _request(port, "POST", "/v1/check", {"text": "Unser Umsatz lag im dritten Quartal bei 84 Mio. Euro."},
                             {"X-Postguard-Token": TOKEN})
     assert status == 200 and body["findings"][0]["topic"] == "financials"
 
 
 def test_without_the_token_nothing_but_health(central):
-    port, _ = central
+    port, _, _ = central
     status, body = _request(port, "POST", "/v1/check", {"text": "Hallo"})
     assert status == 401 and body["error"] == "Unauthorized"
     assert _request(port, "GET", "/v1/policy")[0] == 401
@@ -134,19 +124,31 @@ def test_without_the_token_nothing_but_health(central):
 
 
 def test_the_comms_workspace_is_not_reachable_through_the_proxy(central):
-    port, _ = central
+    port, _, _ = central
     assert _request(port, "POST", "/v1/admin/login", {"password": "x"}, {"X-Postguard-Token": TOKEN})[0] == 404
     assert _request(port, "GET", "/admin", headers={"X-Postguard-Token": TOKEN})[0] == 404
 
 
+def test_the_workers_have_no_comms_workspace(central):
+    """Several gunicorn workers: the workspace is off in the app itself, not only at the proxy."""
+    _, _, upstream = central
+    connection = http.client.HTTPConnection("127.0.0.1", upstream, timeout=30)
+    for path in ("/admin", "/v1/admin/overview"):
+        connection.request("GET", path, headers={"Host": NAME, "X-Postguard-Token": TOKEN})
+        response = connection.getresponse()
+        assert response.status == 404
+        assert json.loads(response.read()) == {"error": "Not Found", "message": WORKSPACE_OFF}
+    connection.close()
+
+
 def test_other_host_names_are_refused(central):
-    port, _ = central
+    port, _, _ = central
     status, body = _request(port, "GET", "/v1/health", headers={"Host": "evil.example"})
     assert status == 403 and "host" in body["message"]
 
 
 def test_access_lines_without_text_or_address(central):
-    port, folder = central
+    port, folder, _ = central
     marker = "Zebrafisch-0815 Umsatz 3 Mio."
     for _ in range(20):
         assert _request(port, "POST", "/v1/check", {"text": marker}, {"X-Postguard-Token": TOKEN})[0] == 200

@@ -1,24 +1,14 @@
 """The `postguard` command: check from a terminal, and serve's model preparation."""
 
 import json
-import shutil
 
-from support import EXAMPLES, POLICY
-from postguard.artifact import card_path
+from support import EXAMPLES, POLICY, copy_model_folder
 from postguard.cli import run
 from postguard.trainer import Material, ensure_model, stale_reason
 
 
-def model_folder(tmp_path, model_path):
-    shutil.copy(model_path, tmp_path / "postguard.joblib")
-    shutil.copy(card_path(model_path), card_path(tmp_path / "postguard.joblib"))
-    shutil.copy(POLICY, tmp_path / "policy.toml")
-    shutil.copy(EXAMPLES, tmp_path / "examples.csv")
-    return tmp_path / "postguard.joblib"
-
-
 def test_check_prints_a_readable_warning(tmp_path, model_path, capsys):
-    artifact = model_folder(tmp_path, model_path)
+    artifact = copy_model_folder(model_path, tmp_path)
     text = "Unser Umsatz lag im dritten Quartal bei 48 Millionen Euro."
     assert run(["check", "--model", str(artifact), text]) == 1
     out = capsys.readouterr().out
@@ -26,7 +16,7 @@ def test_check_prints_a_readable_warning(tmp_path, model_path, capsys):
 
 
 def test_check_json_is_the_api_reply(tmp_path, model_path, capsys):
-    artifact = model_folder(tmp_path, model_path)
+    artifact = copy_model_folder(model_path, tmp_path)
     assert run(["check", "--json", "--model", str(artifact), "Thanks team, what a great summer party!"]) == 0
     reply = json.loads(capsys.readouterr().out)
     assert reply["verdict"] == "ok" and reply["findings"] == [] and reply["lang"] == "en"
@@ -38,7 +28,7 @@ def test_check_without_model_says_how_to_make_one(tmp_path, capsys):
 
 
 def test_serve_retrains_when_the_material_changed(tmp_path, model_path):
-    artifact = model_folder(tmp_path, model_path)
+    artifact = copy_model_folder(model_path, tmp_path)
     material = Material(tmp_path / "examples.csv", tmp_path / "policy.toml", base=True)
     assert stale_reason(artifact, material) is None
     with open(tmp_path / "examples.csv", "a", encoding="utf-8") as stream:

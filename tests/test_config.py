@@ -51,6 +51,8 @@ def test_an_empty_environment_variable_does_not_override(layers):
     ('log_level = "loud"\n', "'log_level' must be debug or info"),
     ('extension_ids = "abc"\n', "'extension_ids' must be a list"),
     ('extension_ids = ["not-an-id"]\n', "32 letters a-p"),
+    ("workers = 0\n", "'workers' must be a whole number of at least 1, not 0"),
+    ("workers = 2.5\n", "'workers' must be a whole number"),
     ("port = \n", "not valid TOML"),
 ])
 def test_bad_files_name_the_file_and_key(layers, content, fragment):
@@ -63,6 +65,17 @@ def test_bad_files_name_the_file_and_key(layers, content, fragment):
 def test_bad_environment_variable_is_named(layers):
     with pytest.raises(ConfigError, match="POSTGUARD_THREADS: 'threads' must be a whole number"):
         load_config(env={"POSTGUARD_THREADS": "many"}, system_file=layers[0], user_file=layers[1])
+
+
+def test_workers_from_file_and_environment(layers):
+    assert load_config(env={}, system_file=layers[0], user_file=layers[1])["workers"] == 1
+    layers[0].write_text("workers = 2\n")
+    config = load_config(env={}, system_file=layers[0], user_file=layers[1])
+    assert config["workers"] == 2 and config.sources["workers"] == str(layers[0])
+    config = load_config(env={"POSTGUARD_WORKERS": "3"}, system_file=layers[0], user_file=layers[1])
+    assert config["workers"] == 3 and config.sources["workers"] == "POSTGUARD_WORKERS"
+    with pytest.raises(ConfigError, match="POSTGUARD_WORKERS: 'workers' must be a whole number of at least 1"):
+        load_config(env={"POSTGUARD_WORKERS": "-1"}, system_file=layers[0], user_file=layers[1])
 
 
 def test_save_token_replaces_and_keeps_the_rest_private(tmp_path):
@@ -80,7 +93,7 @@ def user_config(tmp_path, monkeypatch):
     """Point the commands at a per-user file in tmp_path (and no environment overrides)."""
     path = tmp_path / "config.toml"
     monkeypatch.setenv("POSTGUARD_CONFIG", str(path))
-    for key in ("TOKEN", "PORT", "HOST", "LOG_LEVEL"):
+    for key in ("TOKEN", "PORT", "HOST", "LOG_LEVEL", "WORKERS"):
         monkeypatch.delenv(f"POSTGUARD_{key}", raising=False)
     return path
 
@@ -110,6 +123,7 @@ def test_config_command_prints_values_and_their_sources(user_config, monkeypatch
     assert f"8001  [{user_config}]" in out
     assert "warning  [POSTGUARD_LOG_LEVEL]" in out
     assert "127.0.0.1  [default]" in out
+    assert any(line.split() == ["workers", "1", "[default]"] for line in out.splitlines())
     assert "secret-token-value" not in out and "set (18 characters" in out
 
 
@@ -125,3 +139,19 @@ def test_serve_refuses_other_addresses_without_a_token(user_config, host, capsys
     assert run(["serve", "--host", host]) == 2
     err = capsys.readouterr().err
     assert f"refusing to listen on {host} without a pairing token" in err
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_serve_wants_at_least_one_worker(user_config, value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        run(["serve", "--workers", value])
+    assert stopped.value.code == 2
+    assert f"--workers: must be a whole number of at least 1, not '{value}'" in capsys.readouterr().err
+
+
+def test_serve_with_workers_needs_a_system_that_forks(user_config, monkeypatch, capsys):
+    monkeypatch.delattr(os, "fork", raising=False)
+    monkeypatch.setenv("POSTGUARD_WORKERS", "2")
+    assert run(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 2 worker processes need a system that forks") and err.count("\n") == 1

@@ -5,7 +5,9 @@ the cache and never with an error."""
 from __future__ import annotations
 
 import json
+import os
 import time
+import warnings
 
 import pytest
 
@@ -247,3 +249,57 @@ def test_the_server_refreshes_its_feeds_on_a_schedule(site, tmp_path, model_path
         assert (tmp_path / "feeds.json").is_file()
     finally:
         reader.stop()
+
+
+def test_a_preloaded_app_starts_refreshing_with_its_first_request(site, tmp_path, model_path):
+    """Built to be forked (serve --workers, gunicorn's preload_app): the process that builds the
+    app fetches nothing and runs no thread; the one that serves starts with its first request."""
+    app = create_app({
+        "MODEL_PATH": str(model_path), "TESTING": True, "FEED_REFRESH_SECONDS": 3600, "PRELOADED": True,
+        "FEED_CACHE_PATH": str(tmp_path / "feeds.json"),
+        "POLICY_PATH": policy_with_feeds(tmp_path, {"url": site.url("news.atom")}),
+    })
+    reader = app.extensions["postguard"].feeds
+    try:
+        time.sleep(0.2)
+        assert reader._thread is None and site.requests == []
+        client = app.test_client()
+        assert client.get("/v1/health").status_code == 200
+        assert wait_until(lambda: client.get("/v1/feed").get_json()["items"])
+        assert site.paths() == ["/news.atom"]
+    finally:
+        reader.stop()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="Windows does not fork")
+def test_a_forked_worker_refreshes_the_feeds_itself(site, tmp_path):
+    """A fork leaves the refresh thread behind, and the lock as that thread held it: the worker
+    gets a lock of its own and starts its own refresh with its first request."""
+    reader = make_reader(tmp_path, Feed(site.url("press.rss")))
+    reader.start(3600)
+    wait_until(lambda: reader.cache_path.is_file())  # the parent's first round is done
+    assert site.paths() == ["/press.rss"]
+    with reader._lock, warnings.catch_warnings():
+        # The point of the test: a fork while another thread runs (Python 3.12 warns about it).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                reader.cache_path.unlink()
+                reader.keep_refreshing()  # the worker's first request
+                deadline = time.monotonic() + 10
+                while not reader.cache_path.is_file() and time.monotonic() < deadline:
+                    time.sleep(0.05)  # written at the end of the worker's own round
+                code = 0 if reader.cache_path.is_file() and reader.snapshot().items else 3
+            finally:
+                os._exit(code)
+    deadline = time.monotonic() + 20
+    while (ended := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if ended[0] == 0:  # stuck on the inherited lock
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert ended[0] == pid and os.waitstatus_to_exitcode(ended[1]) == 0
+    assert site.paths() == ["/press.rss", "/press.rss"]  # the parent's thread sleeps: the worker fetched
+    reader.stop()

@@ -1,11 +1,16 @@
 """A newly published model is swapped in under load, without a failed request."""
 
+import os
 import shutil
 import threading
 import time
+import warnings
 
-from postguard.app import create_app
+import pytest
+
+from postguard.app import State, create_app
 from postguard.artifact import card_path, load_model, save_model
+from postguard.policy import load_policy
 from support import POLICY
 
 
@@ -53,3 +58,16 @@ def test_a_broken_publication_keeps_the_current_model(tmp_path, model_path):
         reply = client.post("/v1/check", json={"text": "Hallo zusammen, schönes Wochenende!"})
         assert reply.status_code == 200 and reply.get_json()["model"]["version"] == version
         time.sleep(0.05)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="Windows does not fork")
+def test_a_forked_worker_does_not_inherit_a_reload_in_progress(tmp_path):
+    """A reload thread holds the lock while it loads; a worker forked meanwhile gets its own lock
+    (the thread stays behind in the parent), so that it can still swap in new models."""
+    state = State(load_policy(POLICY), tmp_path / "postguard.joblib", checker=None)
+    with state._loading, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12 warns of forks beside threads
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if state._loading.acquire(blocking=False) else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

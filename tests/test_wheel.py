@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, POLICY, ROOT
+from support import EXAMPLES, POLICY, ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +42,6 @@ def call(*args: str, **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(args, capture_output=True, text=True, **kwargs)
     assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(url: str, body: dict | None = None) -> tuple[int, dict | None]:

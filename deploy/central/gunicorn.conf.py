@@ -11,7 +11,10 @@ Host names without a token.
 import multiprocessing
 import os
 
-wsgi_app = "postguard.app:create_app()"
+# Several worker processes: no comms workspace (it keeps sign-ins and training in one process's
+# memory; comms runs `postguard serve` on this machine instead), and the feed refresh starts in
+# each worker, not in the master that forks them (see preload_app below).
+wsgi_app = "postguard.app:create_app({'WORKSPACE': False, 'PRELOADED': True})"
 # Only the reverse proxy on this machine talks to gunicorn.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Checking is CPU-bound and holds the GIL: one worker per core, a few threads each for waiting I/O.

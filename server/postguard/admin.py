@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 
 from .admin_auth import Sessions
 from .errors import APIError
@@ -16,6 +16,10 @@ from .training_jobs import TrainingJobs
 from .workspace import Conflict, ExamplesFile
 
 LOOPBACK_ADDRESSES = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+WORKSPACE_OFF = (
+    "the comms workspace runs only on a server with one worker process (workers = 1): it keeps "
+    "sign-ins and training in that process's memory"
+)
 
 
 @dataclass
@@ -48,6 +52,10 @@ def init_app(app: Flask, state, examples_path: Path) -> None:
     """Build the workspace for the app's model and policy and register its page and API."""
     from . import admin_api, admin_page
 
+    if not app.config["WORKSPACE"]:
+        app.register_blueprint(_workspace_off())
+        return
+
     folder = Path(state.artifact).parent
     policy_path = Path(state.policy_path)
     versions = ModelVersions(state.artifact)
@@ -61,6 +69,20 @@ def init_app(app: Flask, state, examples_path: Path) -> None:
     )
     app.register_blueprint(admin_page.bp)
     app.register_blueprint(admin_api.bp)
+
+
+def _workspace_off() -> Blueprint:
+    """Every workspace address answers that this server has no workspace."""
+    off = Blueprint("workspace_off", __name__)
+
+    def workspace_off(rest: str = ""):
+        # 404, not 503: this server has no workspace, and waiting will not bring one (a 503
+        # invites retries and monitoring alarms); the central server's proxy answers 404 too.
+        raise APIError(WORKSPACE_OFF, 404)
+
+    for rule in ("/admin", "/admin/<path:rest>", "/v1/admin/<path:rest>"):
+        off.add_url_rule(rule, "off", workspace_off, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    return off
 
 
 def current_admin() -> Admin:

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from flask_cors import CORS
 
-from . import access
+from . import access, forks
 from .artifact import ModelError, card_path, load_model
 from .check import Checker
 from .clients import LOOPBACK_HOSTS, ClientGuard
@@ -49,6 +49,13 @@ class State:
     _loading: threading.Lock = field(default_factory=threading.Lock)
     examples: tuple[SharedExample, ...] = ()  # what employees may see of the examples
     feeds: FeedReader | None = None  # the inside feed, when the policy lists feeds
+
+    def __post_init__(self):
+        forks.after_fork_in_child(self._after_fork)
+
+    def _after_fork(self) -> None:
+        # A reload thread does not come along into a forked worker; the lock it held would.
+        self._loading = threading.Lock()
 
     def load(self) -> None:
         """Load the published model; raise ModelError if it is unusable with this policy."""
@@ -147,6 +154,12 @@ def create_app(config: dict | None = None) -> Flask:
         FEED_MAX_ITEMS=30,
         ADMIN_REMOTE=False,  # True: the comms workspace answers other computers too, not only this one
         CHECK_CACHE_SENTENCES=2048,  # recently scored sentences kept in memory; 0: none
+        # False: /admin and /v1/admin/ answer an error. For several worker processes: the
+        # workspace keeps sign-ins and training jobs in the memory of one process.
+        WORKSPACE=True,
+        # True: this app is built once and then forked into worker processes (`serve --workers`,
+        # gunicorn's preload_app); background work starts in each worker with its first request.
+        PRELOADED=False,
     )
     app.config.from_mapping(load_config().app_settings())
     app.config.from_mapping(config or {})
@@ -184,6 +197,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.before_request(guard.check_request)
     app.before_request(state.look_for_new_model)
+    if state.feeds is not None:
+        app.before_request(state.feeds.keep_refreshing)
     # The extension may call the public API; the comms workspace (/v1/admin/) is same-origin only.
     CORS(app, resources={r"^/v1/(?!admin/).*": {"origins": guard.cors_origins()}}, max_age=600)
     app.extensions["postguard_feedback"] = FeedbackStore(artifact.parent)
@@ -216,6 +231,6 @@ def _feed_reader(config, policy: Policy, artifact: Path) -> FeedReader | None:
         max_items=int(config["FEED_MAX_ITEMS"]),
     )
     if config["FEED_REFRESH_SECONDS"] > 0:
-        reader.start(float(config["FEED_REFRESH_SECONDS"]))
+        reader.start(float(config["FEED_REFRESH_SECONDS"]), now=not config["PRELOADED"])
     return reader
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="model artifact; trained from the examples beside it when missing "
                        "(default: postguard.joblib in the model folder, see docs/deployment.md)")
     serve.add_argument("--threads", type=int, default=None, help="worker threads (default: 4)")
+    serve.add_argument("--workers", type=_at_least_one, default=None,
+                       help="server processes sharing the port, for more checks per second on "
+                       "several cores (default: 1; POSIX only; with more, /admin is off)")
 
     commands.add_parser(
         "config", help="print the effective configuration and where each value comes from"
@@ -116,6 +120,11 @@ def serve(args) -> int:
         return 2
     host, port = args.host or config["host"], args.port or config["port"]
     threads = args.threads or config["threads"]
+    workers = args.workers or config["workers"]
+    if workers > 1 and not hasattr(os, "fork"):
+        print(f"error: {workers} worker processes need a system that forks (Linux, macOS); "
+              "set workers = 1 on this one", file=sys.stderr)
+        return 2
     if not is_loopback_address(host) and not config["token"]:
         print(f"error: refusing to listen on {host} without a pairing token; other machines could "
               "read what employees check. Run `postguard token --new` or set `token` in the "
@@ -131,21 +140,40 @@ def serve(args) -> int:
         examples, policy = material_for(artifact)
         material = Material(examples, policy, base=published_with_base(artifact))
         ensure_model(artifact, material, log=_say)
-        app = create_app({**settings, "MODEL_PATH": str(artifact), "POLICY_PATH": str(policy)})
+        # Several processes: the workspace would lose sign-ins and training between them, and
+        # the feed refresh starts in each worker, not in the parent that forks them.
+        several = {"WORKSPACE": False, "PRELOADED": True} if workers > 1 else {}
+        app = create_app({**settings, "MODEL_PATH": str(artifact), "POLICY_PATH": str(policy), **several})
     except (PolicyError, ExamplesError, ModelError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: cannot prepare the model folder: {exc}", file=sys.stderr)
         return 2
+    if workers > 1:
+        from .workers import listening_sockets, serve_in_workers
+
+        try:
+            sockets = listening_sockets(host, port)
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot listen on {host} port {port}: {exc}", file=sys.stderr)
+            return 2
     pairing = "pairing token required" if config["token"] else "no pairing token"
-    _say(f"Postguard is checking on http://{host}:{port} (model {artifact}; {pairing})")
+    workspace = "; the comms workspace is off, it needs workers = 1" if workers > 1 else ""
+    _say(f"Postguard is checking on http://{host}:{port} (model {artifact}; {pairing}{workspace})")
     # The model and everything loaded so far live as long as the server: keep the cyclic garbage
-    # collector from scanning them (a full collection of ~100,000 objects stalls a check ~80 ms).
+    # collector from scanning them (a full collection of ~100,000 objects stalls a check ~80 ms);
+    # in forked workers it also keeps the collector from writing to, and so copying, shared pages.
     gc.collect()
     gc.freeze()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="postguard")
-    return 0
+    if workers == 1:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="postguard")
+        return 0
+    try:
+        return serve_in_workers(app, sockets, workers=workers, threads=threads, say=_say)
+    finally:
+        for listener in sockets:
+            listener.close()
 
 
 def show_config(args) -> int:
@@ -304,6 +332,17 @@ def format_result(text: str, result: dict) -> str:
             f"  {labels['ask']}: {contact['name']} <{contact['email']}> {contact['url']}".rstrip(),
         ]
     return "\n".join(lines)
+
+
+def _at_least_one(value: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
+    return number
 
 
 def _configure_logging(level: str) -> None:

@@ -28,6 +28,7 @@ class Setting:
     default: object
     kind: type  # str, int, float, bool, list (of str) or Path
     help: str
+    minimum: int | None = None  # the smallest whole number allowed (int settings only)
 
 
 SETTINGS: dict[str, Setting] = {
@@ -41,6 +42,9 @@ SETTINGS: dict[str, Setting] = {
     # is already a record of when someone wrote. IT turns them on with "info" when needed.
     "log_level": Setting("warning", str, "debug, info (adds access lines), warning or error"),
     "threads": Setting(4, int, "worker threads of the server"),
+    # Checking holds the GIL: more processes use more cores. More than one turns off the comms
+    # workspace, which keeps sign-ins and training jobs in one process's memory.
+    "workers": Setting(1, int, "server processes sharing the port (POSIX); more than 1: no /admin", minimum=1),
     "max_text_chars": Setting(100_000, int, "longest post the server checks"),
     "max_body_bytes": Setting(1024 * 1024, int, "largest request body"),
     "model_reload_seconds": Setting(1.0, float, "how often to look for a new model; -1: never"),
@@ -190,9 +194,14 @@ def _coerce(key: str, value, where: str, from_env: bool = False):
     numeric = (int,) if kind is int else (int, float)
     if kind in (int, float) and (from_env or isinstance(value, numeric)) and not isinstance(value, bool):
         try:
-            return kind(value)
+            number = kind(value)
         except ValueError:
             pass
+        else:
+            minimum = SETTINGS[key].minimum
+            if minimum is None or number >= minimum:
+                return number
+            raise ConfigError(f"{where}: '{key}' must be a whole number of at least {minimum}, not {value!r}")
     if kind in (str, Path) and isinstance(value, str):
         if key == "log_level":
             if value.lower() in LOG_LEVELS:

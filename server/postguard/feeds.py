@@ -25,7 +25,7 @@ from pathlib import Path
 
 import feedparser
 
-from . import __version__
+from . import __version__, forks
 from .policy import Feed
 
 USER_AGENT = f"Postguard/{__version__} (feed reader)"
@@ -250,7 +250,9 @@ class FeedReader:
         self._updated_at: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._interval: float | None = None  # set by start()
         self._load_cache()
+        forks.after_fork_in_child(self._after_fork)
 
     def refresh(self) -> None:
         """Fetch every feed once; failures become notes, and the cached items stay."""
@@ -276,25 +278,50 @@ class FeedReader:
         items.sort(key=lambda item: item.published, reverse=True)  # ISO strings sort by time; "" last
         return FeedSnapshot(tuple(items[: self.max_items]), tuple(notes), updated_at)
 
-    def start(self, interval: float) -> None:
-        """Refresh now and then every `interval` seconds, in a daemon thread."""
-        if self._thread is not None:
+    def start(self, interval: float, *, now: bool = True) -> None:
+        """Refresh every `interval` seconds, in a daemon thread of each process that serves.
+
+        With `now` the thread starts here; otherwise with the first request (`keep_refreshing`),
+        so that a process that only forks the workers (`serve --workers`, gunicorn's
+        preload_app) fetches nothing itself and forks without a thread running.
+        """
+        self._interval = interval
+        if now:
+            self.keep_refreshing()
+
+    def keep_refreshing(self) -> None:
+        """Before each request: start this process's refresh thread unless it runs or was stopped.
+
+        A forked worker has no thread of its own (see `_after_fork`); it starts one here.
+        """
+        if self._thread is not None or self._interval is None:
             return
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            interval = self._interval
 
-        def run():
-            while not self._stop.is_set():
-                self.refresh()
-                if self._stop.wait(interval):
-                    break
+            def run():
+                while not self._stop.is_set():
+                    self.refresh()
+                    if self._stop.wait(interval):
+                        break
 
-        self._thread = threading.Thread(target=run, name="postguard-feeds", daemon=True)
-        self._thread.start()
+            self._thread = threading.Thread(target=run, name="postguard-feeds", daemon=True)
+            self._thread.start()
 
     def stop(self) -> None:
         """End the refresh thread after its current round."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self.timeout * max(1, len(self.feeds)) + 1)
+
+    def _after_fork(self) -> None:
+        # The refresh thread stayed behind in the parent, perhaps holding the lock at the fork.
+        stopped = self._stop.is_set()
+        self._lock, self._stop, self._thread = threading.Lock(), threading.Event(), None
+        if stopped:
+            self._stop.set()
 
     def _refresh_one(self, feed: Feed) -> None:
         with self._lock:
