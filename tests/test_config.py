@@ -52,6 +52,8 @@ def test_an_empty_environment_variable_does_not_override(layers):
     ('extension_ids = "abc"\n', "'extension_ids' must be a list"),
     ('extension_ids = ["not-an-id"]\n', "32 letters a-p"),
     ("workers = 0\n", "'workers' must be a whole number of at least 1, not 0"),
+    ("threads = 0\n", "'threads' must be a whole number of at least 1, not 0"),
+    ("check_cache_sentences = -1\n", "'check_cache_sentences' must be a whole number of at least 0, not -1"),
     ("workers = 2.5\n", "'workers' must be a whole number"),
     ("port = \n", "not valid TOML"),
 ])
@@ -141,12 +143,13 @@ def test_serve_refuses_other_addresses_without_a_token(user_config, host, capsys
     assert f"refusing to listen on {host} without a pairing token" in err
 
 
+@pytest.mark.parametrize("option", ["--workers", "--threads"])
 @pytest.mark.parametrize("value", ["0", "-2", "two"])
-def test_serve_wants_at_least_one_worker(user_config, value, capsys):
+def test_serve_wants_at_least_one_worker_and_thread(user_config, option, value, capsys):
     with pytest.raises(SystemExit) as stopped:
-        run(["serve", "--workers", value])
+        run(["serve", option, value])
     assert stopped.value.code == 2
-    assert f"--workers: must be a whole number of at least 1, not '{value}'" in capsys.readouterr().err
+    assert f"{option}: must be a whole number of at least 1, not '{value}'" in capsys.readouterr().err
 
 
 def test_serve_with_workers_needs_a_system_that_forks(user_config, monkeypatch, capsys):

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", type=Path, default=None,
                        help="model artifact; trained from the examples beside it when missing "
                        "(default: postguard.joblib in the model folder, see docs/deployment.md)")
-    serve.add_argument("--threads", type=int, default=None, help="worker threads (default: 4)")
+    serve.add_argument("--threads", type=_at_least_one, default=None, help="worker threads (default: 4)")
     serve.add_argument("--workers", type=_at_least_one, default=None,
                        help="server processes sharing the port, for more checks per second on "
                        "several cores (default: 1; POSIX only; with more, /admin is off)")

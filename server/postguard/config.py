@@ -41,18 +41,18 @@ SETTINGS: dict[str, Setting] = {
     # warning by default: access lines carry times, and on a personal computer a list of times
     # is already a record of when someone wrote. IT turns them on with "info" when needed.
     "log_level": Setting("warning", str, "debug, info (adds access lines), warning or error"),
-    "threads": Setting(4, int, "worker threads of the server"),
+    "threads": Setting(4, int, "worker threads of the server", minimum=1),
     # Checking holds the GIL: more processes use more cores. More than one turns off the comms
     # workspace, which keeps sign-ins and training jobs in one process's memory.
     "workers": Setting(1, int, "server processes sharing the port (POSIX); more than 1: no /admin", minimum=1),
-    "max_text_chars": Setting(100_000, int, "longest post the server checks"),
-    "max_body_bytes": Setting(1024 * 1024, int, "largest request body"),
+    "max_text_chars": Setting(100_000, int, "longest post the server checks", minimum=1),
+    "max_body_bytes": Setting(1024 * 1024, int, "largest request body", minimum=1),
     "model_reload_seconds": Setting(1.0, float, "how often to look for a new model; -1: never"),
     # A draft is resent after every pause in typing; most of its sentences were scored already.
-    "check_cache_sentences": Setting(2048, int, "recently scored sentences kept in memory; 0: none"),
+    "check_cache_sentences": Setting(2048, int, "recently scored sentences kept in memory; 0: none", minimum=0),
     "feed_refresh_seconds": Setting(1800.0, float, "how often to fetch the policy's feeds; 0: never"),
     "feed_timeout_seconds": Setting(10.0, float, "time limit of one feed fetch"),
-    "feed_max_bytes": Setting(2 * 1024 * 1024, int, "largest feed fetched"),
+    "feed_max_bytes": Setting(2 * 1024 * 1024, int, "largest feed fetched", minimum=1),
     "admin_remote": Setting(False, bool, "true: the comms workspace (/admin) answers other computers"),
 }
 
