@@ -15,6 +15,19 @@ POLICY = ROOT / "model" / "policy.toml"
 EXAMPLES = ROOT / "model" / "examples.csv"
 
 
+def wait_until(condition, timeout: float = 5.0, interval: float = 0.05):
+    """Poll `condition` until it returns something truthy; return that, or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    import pytest
+
+    pytest.fail(f"condition not met within {timeout} s")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:

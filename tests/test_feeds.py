@@ -14,7 +14,7 @@ import pytest
 from postguard.app import create_app
 from postguard.feeds import FeedError, FeedReader, fetch, parse_feed, strip_html
 from postguard.policy import Feed, PolicyError, load_policy
-from support import FEEDS, POLICY, FeedSite
+from support import FEEDS, POLICY, FeedSite, wait_until
 
 PRESS_URL = "https://kessler-foerdertechnik.example/presse/feed.xml"
 
@@ -40,14 +40,6 @@ def policy_with_feeds(tmp_path, *feeds: dict) -> str:
     return str(path)
 
 
-def wait_until(condition, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 # ---- reading a feed ------------------------------------------------------------------------
@@ -244,7 +236,7 @@ def test_the_server_refreshes_its_feeds_on_a_schedule(site, tmp_path, model_path
     reader = app.extensions["postguard"].feeds
     try:
         client = app.test_client()
-        items = wait_until(lambda: client.get("/v1/feed").get_json()["items"])
+        items = wait_until(lambda: client.get("/v1/feed").get_json()["items"], timeout=15.0)
         assert [item["feed"] for item in items] == ["Kessler in den Medien"] * 2  # the feed's own title
         assert (tmp_path / "feeds.json").is_file()
     finally:
@@ -265,7 +257,7 @@ def test_a_preloaded_app_starts_refreshing_with_its_first_request(site, tmp_path
         assert reader._thread is None and site.requests == []
         client = app.test_client()
         assert client.get("/v1/health").status_code == 200
-        assert wait_until(lambda: client.get("/v1/feed").get_json()["items"])
+        assert wait_until(lambda: client.get("/v1/feed").get_json()["items"], timeout=15.0)
         assert site.paths() == ["/news.atom"]
     finally:
         reader.stop()
@@ -277,7 +269,7 @@ def test_a_forked_worker_refreshes_the_feeds_itself(site, tmp_path):
     gets a lock of its own and starts its own refresh with its first request."""
     reader = make_reader(tmp_path, Feed(site.url("press.rss")))
     reader.start(3600)
-    wait_until(lambda: reader.cache_path.is_file())  # the parent's first round is done
+    wait_until(lambda: reader.cache_path.is_file(), timeout=15.0)  # the parent's first round is done
     assert site.paths() == ["/press.rss"]
     with reader._lock, warnings.catch_warnings():
         # The point of the test: a fork while another thread runs (Python 3.12 warns about it).

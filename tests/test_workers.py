@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support import copy_model_folder, free_port
+from support import copy_model_folder, free_port, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -69,14 +69,6 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def wait_for(condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 def two_workers(pid: int, without: int | None = None) -> set[int]:
@@ -85,7 +77,7 @@ def two_workers(pid: int, without: int | None = None) -> set[int]:
         workers = workers_of(pid)
         return workers if len(workers) == 2 and without not in workers else None
 
-    return wait_for(found)
+    return wait_until(found, timeout=20.0)
 
 
 @pytest.fixture(scope="module")

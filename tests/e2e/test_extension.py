@@ -15,6 +15,7 @@ import pytest
 
 import browser_harness as harness
 from browser_harness import HARMLESS_TEXT, TABOO_TEXT
+from support import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -29,15 +30,6 @@ SETTLED_MS = harness.DEBOUNCE_MS + 1200
 APPEAR_MS = 8000
 
 
-def wait_until(condition, timeout: float = 5.0, interval: float = 0.05):
-    """Poll `condition` until it returns something truthy; return that, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 def open_linkedin_composer(page, site_url):

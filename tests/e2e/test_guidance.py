@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import urllib.parse
 import urllib.request
 
@@ -26,14 +25,6 @@ def get_json(url: str):
         return json.load(response)
 
 
-def wait_until(condition, timeout: float = 5.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 def extension_page(browser, path: str):

@@ -11,12 +11,12 @@ import contextlib
 import http.server
 import json
 import threading
-import time
 
 import pytest
 
 import browser_harness as harness
 from browser_harness import TABOO_TEXT
+from support import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -77,14 +77,6 @@ def launched(playwright_api, extension_dir, profile, **options):
         browser.close()
 
 
-def wait_for(condition, timeout: float = 8.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 DEFAULT_URL = "http://127.0.0.1:7678"
@@ -135,7 +127,7 @@ def test_the_persons_own_token_is_sent_and_none_without_one(playwright_api, exte
         assert page.evaluate(health)["ok"]
         page.fill("#token", "own-token")
         page.click("button[type=submit]")
-        wait_for(lambda: browser.worker.evaluate("chrome.storage.local.get('token')").get("token") == "own-token")
+        wait_until(lambda: browser.worker.evaluate("chrome.storage.local.get('token')").get("token") == "own-token", timeout=8.0)
         assert page.evaluate(health)["ok"]
         assert recorder.tokens("/v1/health") == [None, "own-token"]
 
@@ -175,14 +167,14 @@ def test_it_policy_presets_locks_and_pairs(playwright_api, extension_dir, tmp_pa
         page.click("#start-post")
         page.locator(".share-box .ql-editor").click()
         page.keyboard.type(TABOO_TEXT)
-        wait_for(lambda: recorder.tokens("/v1/check"))
+        wait_until(lambda: recorder.tokens("/v1/check"), timeout=8.0)
         assert set(recorder.tokens("/v1/check")) == {"from-it"}
 
         # anonymous feedback goes to the comms team's server with its token, checks stay local
         page.goto(f"chrome-extension://{browser.extension_id}/options.html")
         feedback = "() => chrome.runtime.sendMessage({type: 'feedback', kind: 'false_alarm', topic: 'financials'})"
         page.evaluate(feedback)
-        wait_for(lambda: comms.tokens("/v1/feedback"))
+        wait_until(lambda: comms.tokens("/v1/feedback"), timeout=8.0)
         assert comms.tokens("/v1/feedback") == ["comms-token"] and not recorder.tokens("/v1/feedback")
         comms.server.shutdown()
         comms.server.server_close()
@@ -190,5 +182,5 @@ def test_it_policy_presets_locks_and_pairs(playwright_api, extension_dir, tmp_pa
         # a preset that is not locked is the person's to change
         page.check("#site-facebook")
         page.click("button[type=submit]")
-        wait_for(lambda: browser.worker.evaluate("PostguardSettings.load()")["sites"]["facebook"])
+        wait_until(lambda: browser.worker.evaluate("PostguardSettings.load()")["sites"]["facebook"], timeout=8.0)
         assert browser.worker.evaluate("PostguardSettings.load()")["serverUrl"] == recorder.url
