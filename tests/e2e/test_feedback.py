@@ -101,4 +101,10 @@ def test_popup_reports_a_missed_risk_with_the_text_only_when_shared(browser, mod
     wait_for_count(page, model_path, "strategy", "missed_risk", before + 2)
     entry = feedback_files(model_path)[1][-1]
     assert entry["text"] == text and entry["kind"] == "missed_risk" and entry["topic"] == "strategy"
-    assert not page.is_checked("#report-missed-share")  # the form starts over unticked
+    # The form starts over, unticked and empty, once the popup has the server's answer (which
+    # comes after the count is written, so wait for it rather than look at once).
+    page.wait_for_function(
+        "() => !document.querySelector('#report-missed-share').checked"
+        " && !document.querySelector('#report-missed-text').value",
+        timeout=APPEAR_MS,
+    )
