@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # support.py, which the harness uses
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 
 import browser_harness as harness  # noqa: E402 - needs the path above

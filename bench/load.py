@@ -21,9 +21,7 @@ and off.
 from __future__ import annotations
 
 import argparse
-import csv
 import http.client
-import io
 import itertools
 import json
 import os

@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "model" / "policy.toml"
 EXAMPLES = ROOT / "model" / "examples.csv"
 
+# A risk the shipped examples do not know, and six examples of it that comms adds in the workspace.
+NEW_RISK = "Die Tarifverhandlungen mit der Gewerkschaft gehen nächste Woche in die dritte Runde."
+NEW_RISK_EXAMPLES = [
+    "Die Tarifverhandlungen stocken, die Gewerkschaft droht mit Warnstreik.",
+    "Insider: In den Tarifverhandlungen liegt ein Angebot von 4 % auf dem Tisch.",
+    "Tarifverhandlungen Runde zwei: die Gewerkschaft fordert mehr.",
+    "Bei den Tarifverhandlungen zeichnet sich eine Einigung mit der Gewerkschaft ab.",
+    "Die Gewerkschaft hat die Tarifverhandlungen heute unterbrochen.",
+    "Tarifverhandlungen: nächste Runde mit der Gewerkschaft ist am Montag.",
+]
+
 
 def wait_until(condition, timeout: float = 5.0, interval: float = 0.05):
     """Poll `condition` until it returns something truthy; return that, or fail the test."""

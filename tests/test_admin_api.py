@@ -19,19 +19,10 @@ from postguard.examples import load_examples
 from postguard.policy import load_policy
 from postguard.trainer import Material, train_and_publish
 from postguard.policy_editor import policy_document
-from support import POLICY, TOPICS, write_small_material
+from support import NEW_RISK, NEW_RISK_EXAMPLES, POLICY, TOPICS, write_small_material
 
 PASSWORD = "a long enough password"
 EXTENSION = f"chrome-extension://{DEV_EXTENSION_ID}"
-NEW_RISK = "Die Tarifverhandlungen mit der Gewerkschaft gehen nächste Woche in die dritte Runde."
-NEW_RISK_EXAMPLES = [
-    "Die Tarifverhandlungen stocken, die Gewerkschaft droht mit Warnstreik.",
-    "Insider: In den Tarifverhandlungen liegt ein Angebot von 4 % auf dem Tisch.",
-    "Tarifverhandlungen Runde zwei: die Gewerkschaft fordert mehr.",
-    "Bei den Tarifverhandlungen zeichnet sich eine Einigung mit der Gewerkschaft ab.",
-    "Die Gewerkschaft hat die Tarifverhandlungen heute unterbrochen.",
-    "Tarifverhandlungen: nächste Runde mit der Gewerkschaft ist am Montag.",
-]
 
 # Every admin endpoint but /login, with a body where it needs one.
 PROTECTED = [

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,12 +25,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from support import free_port  # noqa: F401 - tests call it as harness.free_port
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO = E2E_DIR.parent.parent
 EXTENSION_DIR = REPO / "extension"
 BUILD_DIR = E2E_DIR / "build"
 CHROMIUM = Path(os.environ.get("POSTGUARD_CHROMIUM", "/usr/bin/chromium"))
 
+WARNING = '[data-postguard="warning"]'  # the extension's panel while a post looks risky
+OFFLINE = '[data-postguard="offline"]'
+APPEAR_MS = 8000  # how long a test waits for the panel to appear
 TABOO_TEXT = "Wir haben im dritten Quartal 48 Millionen Euro Umsatz gemacht, 12 % mehr als geplant."
 HARMLESS_TEXT = "Heute war unser Sommerfest, danke an alle fürs Mitfeiern! 🎉"
 # Listed terms of the guidance server: one launched yesterday (the popup announces it), one a
@@ -70,13 +74,6 @@ def setup_problem() -> str | None:
     if not (BUILD_DIR / "editors.js").exists():
         return "the fixture editors are not bundled; run `bash tests/e2e/setup.sh` first"
     return None
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -249,3 +246,13 @@ class Browser:
 
     def close(self) -> None:
         self.context.close()
+
+
+def warn_on_linkedin(page, site_url):
+    """Type TABOO_TEXT into LinkedIn's composer until the warning shows; its financials section."""
+    page.goto(f"{site_url}/fixtures/linkedin/feed.html")
+    page.click("#start-post")
+    page.locator(".share-box .ql-editor").click()
+    page.keyboard.type(TABOO_TEXT)
+    page.wait_for_selector(WARNING, state="visible", timeout=APPEAR_MS)
+    return page.locator(f'{WARNING} .postguard-finding[data-postguard-topic="financials"]')

@@ -14,20 +14,11 @@ import pytest
 import browser_harness as harness
 from postguard.admin_auth import set_password
 from postguard.trainer import Material, train_and_publish
-from support import write_small_material
+from support import NEW_RISK, NEW_RISK_EXAMPLES, write_small_material
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "comms team password"
-NEW_RISK = "Die Tarifverhandlungen mit der Gewerkschaft gehen nächste Woche in die dritte Runde."
-NEW_RISK_EXAMPLES = [
-    "Die Tarifverhandlungen stocken, die Gewerkschaft droht mit Warnstreik.",
-    "Insider: In den Tarifverhandlungen liegt ein Angebot von 4 % auf dem Tisch.",
-    "Tarifverhandlungen Runde zwei: die Gewerkschaft fordert mehr.",
-    "Bei den Tarifverhandlungen zeichnet sich eine Einigung mit der Gewerkschaft ab.",
-    "Die Gewerkschaft hat die Tarifverhandlungen heute unterbrochen.",
-    "Tarifverhandlungen: nächste Runde mit der Gewerkschaft ist am Montag.",
-]
 TRAINING_MS = 240_000  # a slow shared CI machine; the test waits for the report, not a time
 
 

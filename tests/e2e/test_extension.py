@@ -14,20 +14,17 @@ import urllib.request
 import pytest
 
 import browser_harness as harness
-from browser_harness import HARMLESS_TEXT, TABOO_TEXT
+from browser_harness import APPEAR_MS, HARMLESS_TEXT, OFFLINE, TABOO_TEXT, WARNING
 from support import wait_until
 
 pytestmark = pytest.mark.e2e
 
-WARNING = '[data-postguard="warning"]'
-OFFLINE = '[data-postguard="offline"]'
 CONFIRM = '[data-postguard="confirm"]'
 POST_ANYWAY = f'{CONFIRM} [data-postguard-action="post-anyway"]'
 EDIT = f'{CONFIRM} [data-postguard-action="edit"]'
 
 # Long enough for the debounce, the round trip and drawing, with room for a slow CI machine.
 SETTLED_MS = harness.DEBOUNCE_MS + 1200
-APPEAR_MS = 8000
 
 
 

@@ -8,14 +8,12 @@ import json
 
 import pytest
 
-from browser_harness import TABOO_TEXT
+from browser_harness import APPEAR_MS, TABOO_TEXT, WARNING, warn_on_linkedin
 
 pytestmark = pytest.mark.e2e
 
-WARNING = '[data-postguard="warning"]'
 CONFIRM = '[data-postguard="confirm"]'
 THIS_IS_FINE = f'{WARNING} [data-postguard-action="this-is-fine"]'
-APPEAR_MS = 8000
 
 
 def feedback_files(model_path):
@@ -39,14 +37,6 @@ def wait_for_count(page, model_path, topic, kind, expected):
             return
         page.wait_for_timeout(50)
     pytest.fail(f"the server did not count {kind} on {topic!r} to {expected}")
-
-
-def warn_on_linkedin(page, site_url):
-    page.goto(f"{site_url}/fixtures/linkedin/feed.html")
-    page.click("#start-post")
-    page.locator(".share-box .ql-editor").click()
-    page.keyboard.type(TABOO_TEXT)
-    page.wait_for_selector(WARNING, state="visible", timeout=APPEAR_MS)
 
 
 def test_this_is_fine_counts_the_topic_only_and_lets_the_post_go(browser, site_url, model_path):

@@ -12,12 +12,10 @@ import urllib.request
 import pytest
 
 import browser_harness as harness
-from browser_harness import LAUNCHED_LONG_AGO, LAUNCHED_YESTERDAY, TABOO_TEXT
+from browser_harness import APPEAR_MS, LAUNCHED_LONG_AGO, LAUNCHED_YESTERDAY, TABOO_TEXT, warn_on_linkedin
 
 pytestmark = pytest.mark.e2e
 
-WARNING = '[data-postguard="warning"]'
-APPEAR_MS = 8000
 
 
 def get_json(url: str):
@@ -31,15 +29,6 @@ def extension_page(browser, path: str):
     page = browser.page
     page.goto(f"chrome-extension://{browser.extension_id}/{path}")
     return page
-
-
-def warn_on_linkedin(page, site_url):
-    page.goto(f"{site_url}/fixtures/linkedin/feed.html")
-    page.click("#start-post")
-    page.locator(".share-box .ql-editor").click()
-    page.keyboard.type(TABOO_TEXT)
-    page.wait_for_selector(WARNING, state="visible", timeout=APPEAR_MS)
-    return page.locator(f'{WARNING} .postguard-finding[data-postguard-topic="financials"]')
 
 
 def in_language(examples, language):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import pytest
 
 import browser_harness as harness
-from browser_harness import TABOO_TEXT
+from browser_harness import APPEAR_MS, OFFLINE, TABOO_TEXT, WARNING
 from support import POLICY
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "pairing-token-for-the-browser-test-0123456789"
-WARNING = '[data-postguard="warning"]'
-OFFLINE = '[data-postguard="offline"]'
-APPEAR_MS = 8000
 
 
 @pytest.fixture(scope="module")
