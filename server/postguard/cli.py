@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="folder with third-party evaluation text; skipped when absent")
     evaluate.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    evaluate.add_argument(
+        "--targets", type=_share, nargs="+", metavar="SHARE",
+        help="instead: compare false-alarm targets per topic (e.g. 0.01 0.015), one training for all",
+    )
 
     commands.add_parser("train", help="train the classifier (same as train_classifier.py)",
                         add_help=False)
@@ -240,11 +244,17 @@ def check(args) -> int:
 
 def evaluate(args) -> int:
     """Print the quality report of docs/quality.md for the given material."""
-    from .evaluation import evaluate as run_evaluation, format_evaluation
-    from .examples import ExamplesError
+    from .evaluation import evaluate as run_evaluation, format_evaluation, format_sweep, load_cases, threshold_sweep
+    from .examples import ExamplesError, load_base_corpus, load_examples
     from .policy import PolicyError, load_policy
 
     try:
+        if args.targets:
+            policy = load_policy(args.policy)
+            examples = load_examples(args.examples, policy.topic_ids) + load_base_corpus(policy.topic_ids)
+            points = threshold_sweep(examples, policy, load_cases(args.cases), args.real_data, args.targets)
+            print(format_sweep(points))
+            return 0
         report = run_evaluation(
             args.examples, load_policy(args.policy), args.cases, args.real_data,
             curve=not args.no_curve,
@@ -343,6 +353,17 @@ def _at_least_one(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
     return number
+
+
+def _share(value: str) -> float:
+    """argparse type: a share strictly between 0 and 1."""
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 < share < 1:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1, such as 0.01, not {value!r}")
+    return share
 
 
 def _configure_logging(level: str) -> None:

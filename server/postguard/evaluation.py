@@ -8,12 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .artifact import Model
 from .check import Checker
+from .classifier import Classifier
 from .examples import Example, load_base_corpus, load_examples
 from .features import DEFAULT_DESIGN
 from .policy import HARMLESS, Policy
-from .training import train
+from .training import choose_thresholds, cross_validated_scores, fit, train
 
 LEARNING_CURVE = (5, 12, 25, 50)
 
@@ -45,9 +48,12 @@ def read_texts(path: str | Path) -> list[str]:
 
 def checker_for(examples: list[Example], policy: Policy, design=DEFAULT_DESIGN) -> Checker:
     """Train on `examples` and wrap the result in a checker, as the server would use it."""
-    result = train(examples, policy, design=design)
+    return _checker(train(examples, policy, design=design).classifier, policy)
+
+
+def _checker(classifier: Classifier, policy: Policy) -> Checker:
     card = {"version": "evaluation", "trained_at": dt.datetime.now(dt.timezone.utc).isoformat()}
-    return Checker(Model(classifier=result.classifier, card=card), policy)
+    return Checker(Model(classifier=classifier, card=card), policy)
 
 
 def decided_topic(checker: Checker, text: str) -> str:
@@ -114,6 +120,47 @@ def learning_curve(
                 taken[example.topic] = taken.get(example.topic, 0) + 1
         points.append((size, measure_cases(checker_for(subset + base, policy), cases)))
     return points
+
+
+def threshold_sweep(
+    examples: list[Example], policy: Policy, cases: list[Case], data_dir: Path | None,
+    targets: list[float],
+) -> list[tuple[float, dict]]:
+    """Quality at several false-alarm targets (share of harmless training posts each topic may
+    flag on cross-validation). One training serves all: the cross-validated scores and the
+    fitted model are the same, only the thresholds chosen from them differ, as in `train`."""
+    labels = np.array([example.topic for example in examples])
+    scores, classes = cross_validated_scores(examples, 5, 0, DEFAULT_DESIGN)
+    pipeline = fit([example.text for example in examples], labels, DEFAULT_DESIGN)
+    points = []
+    for target in targets:
+        thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
+        checker = _checker(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
+        measured = measure_cases(checker, cases)
+        if data_dir is not None and data_dir.is_dir():
+            measured.update(measure_real_text(checker, data_dir))
+        points.append((target, measured))
+    return points
+
+
+def format_sweep(points: list[tuple[float, dict]]) -> str:
+    """The threshold-target table of docs/quality.md."""
+    columns = {
+        "taboo_recall": "taboo recall",
+        "false_alarms_harmless": "false alarms",
+        "false_alarms_hard": "hard false alarms",
+        "evasion_recall": "evasion recall",
+        "benign_tweets_flag_rate": "tweets flagged",
+        "financial_news_financials_rate": "financial news → financials",
+    }
+    shown = [key for key in columns if all(key in measured for _, measured in points)]
+    lines = [
+        "| target per topic | " + " | ".join(columns[key] for key in shown) + " |",
+        "|---|" + "---|" * len(shown),
+    ]
+    for target, measured in points:
+        lines.append(f"| {target:.2%} | " + " | ".join(_fmt(measured[key][0]) for key in shown) + " |")
+    return "\n".join(lines)
 
 
 def evaluate(

@@ -20,9 +20,10 @@ from .text import normalise, split_sentences
 
 # Share of harmless training posts each topic may flag on cross-validation when thresholds are
 # chosen. The base corpus's harmless side is mostly hard cases (published figures, job ads,
-# other companies' news), so 1.5 % there means far fewer false alarms on everyday posts:
-# 1.8 % on the evaluation set and 1.6 % on real tweets (docs/quality.md).
-FALSE_ALARM_TARGET_PER_TOPIC = 0.015
+# other companies' news), so 1 % there means fewer false alarms on everyday posts: 2.7 % on
+# the evaluation set and 1.1 % on real tweets (docs/quality.md). It is a share, so more easy
+# harmless examples lower the thresholds it gives: recheck it when the corpus grows.
+FALSE_ALARM_TARGET_PER_TOPIC = 0.01
 # No topic warns below this probability, however quiet it is on harmless posts.
 THRESHOLD_FLOOR = 0.35
 # Harmless sentences shorter than this add nothing to learn from.
@@ -249,9 +250,10 @@ def learning_curve(
 
 
 def choose_thresholds(
-    scores: np.ndarray, classes: list[str], labels: np.ndarray, topic_ids: tuple[str, ...]
+    scores: np.ndarray, classes: list[str], labels: np.ndarray, topic_ids: tuple[str, ...],
+    target: float = FALSE_ALARM_TARGET_PER_TOPIC,
 ) -> dict[str, float]:
-    """Per topic, the lowest threshold that keeps its false alarms on harmless posts on target."""
+    """Per topic, the lowest threshold that flags at most `target` of the harmless posts."""
     harmless = labels == HARMLESS
     thresholds = {}
     for topic in classes:
@@ -260,7 +262,7 @@ def choose_thresholds(
         column = scores[harmless, classes.index(topic)]
         chosen = THRESHOLD_GRID[-1]
         for threshold in THRESHOLD_GRID:
-            if np.mean(column >= threshold) <= FALSE_ALARM_TARGET_PER_TOPIC:
+            if np.mean(column >= threshold) <= target:
                 chosen = threshold
                 break
         thresholds[topic] = float(chosen)

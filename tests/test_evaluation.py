@@ -1,0 +1,54 @@
+"""The quality measurement behind docs/quality.md: the threshold-target sweep."""
+
+import pytest
+
+from support import POLICY
+from postguard.cli import run
+from postguard.evaluation import Case, format_sweep, threshold_sweep
+from postguard.examples import Example
+from postguard.policy import load_policy
+
+TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
+WORDS = {
+    "financials": "revenue profit quarter margin",
+    "strategy": "closing site merger restructuring",
+    "unreleased_products": "prototype launch codename secret",
+    "customer_projects": "customer contract rollout client",
+}
+
+
+def small_material():
+    examples = [
+        Example(f"Our {WORDS[topic]} news number {n} for {topic.replace('_', ' ')}", topic)
+        for topic in TOPICS
+        for n in range(8)
+    ]
+    examples += [Example(f"Lovely summer party number {n} with the team and cake", "ok") for n in range(20)]
+    cases = [Case(f"The {WORDS[topic]} is here", topic, "en", "taboo") for topic in TOPICS]
+    cases += [Case("What a lovely summer party with cake", "ok", "en", "harmless"),
+              Case("Cake for the team in the second quarter", "ok", "en", "hard")]
+    return examples, cases
+
+
+def test_sweep_measures_every_target_from_one_training():
+    examples, cases = small_material()
+    policy = load_policy(POLICY)
+    points = threshold_sweep(examples, policy, cases, None, [0.001, 0.5])
+    assert [target for target, _ in points] == [0.001, 0.5]
+    strict, loose = points[0][1], points[1][1]
+    # A looser target never raises a threshold: it finds at least as much, warns at least as often.
+    assert loose["taboo_recall"][0] >= strict["taboo_recall"][0]
+    assert loose["false_alarms_harmless"][0] >= strict["false_alarms_harmless"][0]
+    assert strict["taboo_recall"][1] == len(TOPICS)  # every taboo case was measured
+    table = format_sweep(points).splitlines()
+    assert table[0].startswith("| target per topic | taboo recall | false alarms |")
+    assert table[2].startswith("| 0.10% | ") and table[3].startswith("| 50.00% | ")
+    assert "tweets flagged" not in table[0]  # no real text given, no column for it
+
+
+@pytest.mark.parametrize("share", ["0", "1", "1.5", "-0.1", "often"])
+def test_evaluate_refuses_a_target_that_is_no_share(share, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run(["evaluate", "--targets", share])
+    assert exit_.value.code == 2
+    assert "must be a share between 0 and 1" in capsys.readouterr().err
