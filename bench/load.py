@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
+from postguard.config import default_threads  # noqa: E402
 from postguard.text import normalise, split_sentences  # noqa: E402
 
 LENGTHS = (280, 1_300, 3_000, 63_206)  # 63,206: Facebook's limit for a post
@@ -423,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per cell (default: %(default)s)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each cell")
     parser.add_argument("--threads", type=int, default=None,
-                        help="waitress threads (default: one per concurrent client, at most 4, the serve default)")
+                        help="waitress threads per process (default: what `postguard serve` uses)")
     parser.add_argument("--workers", type=int, default=1,
                         help="server processes (`postguard serve --workers`; default: %(default)s)")
     parser.add_argument("--model", type=Path, default=None,
@@ -483,7 +484,7 @@ def measure_serve(args, artifact: Path) -> None:
     print_header(f"postguard serve (waitress, {processes}) on 127.0.0.1, POST /v1/check, {args.seconds:g} s per row")
     memory = []
     for concurrency in args.concurrency:
-        threads = args.threads or min(concurrency, 4)
+        threads = args.threads or default_threads(args.workers)
         server = Server(artifact, threads, workers=args.workers)
         time.sleep(1)
         at_rest, _, libraries, pss_at_rest = server.memory_mb()

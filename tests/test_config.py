@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from postguard.cli import run
+from postguard.cli import _threads_per_process, run
 from postguard.config import DEV_EXTENSION_ID, ConfigError, load_config, save_token
 
 OTHER_ID = "abcdefghijklmnopabcdefghijklmnop"
@@ -22,6 +22,18 @@ def test_defaults_without_any_file(layers):
     assert config["host"] == "127.0.0.1" and config["port"] == 7678
     assert config["extension_ids"] == [DEV_EXTENSION_ID] and config["token"] == ""
     assert set(config.sources.values()) == {"default"}
+
+
+@pytest.mark.parametrize("file_text, workers, threads", [
+    ("", 1, 2),  # one process: the default
+    ("", 2, 1),  # several: one thread each, unless configured
+    ("threads = 4\n", 2, 4),
+    ("threads = 3\n", 1, 3),
+])
+def test_threads_per_process(layers, file_text, workers, threads):
+    layers[1].write_text(file_text)
+    config = load_config(env={}, system_file=layers[0], user_file=layers[1])
+    assert _threads_per_process(config, workers) == threads
 
 
 def test_user_file_beats_system_file_and_environment_beats_both(layers):

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", type=Path, default=None,
                        help="model artifact; trained from the examples beside it when missing "
                        "(default: postguard.joblib in the model folder, see docs/deployment.md)")
-    serve.add_argument("--threads", type=_at_least_one, default=None, help="worker threads (default: 4)")
+    serve.add_argument("--threads", type=_at_least_one, default=None,
+                       help="worker threads per process (default: 2; 1 each with several workers)")
     serve.add_argument("--workers", type=_at_least_one, default=None,
                        help="server processes sharing the port, for more checks per second on "
                        "several cores (default: 1; POSIX only; with more, /admin is off)")
@@ -123,8 +124,8 @@ def serve(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     host, port = args.host or config["host"], args.port or config["port"]
-    threads = args.threads or config["threads"]
     workers = args.workers or config["workers"]
+    threads = args.threads or _threads_per_process(config, workers)
     if workers > 1 and not hasattr(os, "fork"):
         print(f"error: {workers} worker processes need a system that forks (Linux, macOS); "
               "set workers = 1 on this one", file=sys.stderr)
@@ -342,6 +343,15 @@ def format_result(text: str, result: dict) -> str:
             f"  {labels['ask']}: {contact['name']} <{contact['email']}> {contact['url']}".rstrip(),
         ]
     return "\n".join(lines)
+
+
+def _threads_per_process(config, workers: int) -> int:
+    """The configured threads, else the default for this many worker processes."""
+    from .config import default_threads
+
+    if config.sources["threads"] == "default":
+        return default_threads(workers)
+    return config["threads"]
 
 
 def _at_least_one(value: str) -> int:

@@ -41,7 +41,7 @@ SETTINGS: dict[str, Setting] = {
     # warning by default: access lines carry times, and on a personal computer a list of times
     # is already a record of when someone wrote. IT turns them on with "info" when needed.
     "log_level": Setting("warning", str, "debug, info (adds access lines), warning or error"),
-    "threads": Setting(4, int, "worker threads of the server", minimum=1),
+    "threads": Setting(2, int, "worker threads per server process (default with workers > 1: 1)", minimum=1),
     # Checking holds the GIL: more processes use more cores. More than one turns off the comms
     # workspace, which keeps sign-ins and training jobs in one process's memory.
     "workers": Setting(1, int, "server processes sharing the port (POSIX); more than 1: no /admin", minimum=1),
@@ -107,6 +107,18 @@ def user_config_file(env: dict | None = None) -> Path:
     if sys.platform == "darwin":
         return home / "Library" / "Application Support" / "Postguard" / "config.toml"
     return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "postguard" / "config.toml"
+
+
+def default_threads(workers: int) -> int:
+    """Threads per server process when `threads` is not configured: 1 each when there are
+    several processes.
+
+    A check holds the GIL for its whole run, so threads in one process only take turns, and
+    every extra thread adds switching: on 2 cores, 2 processes with 1 thread each served about
+    15 % more checks per second than with 2 threads each, and 2 threads beat 4 in one process
+    (docs/performance.md).
+    """
+    return 1 if workers > 1 else SETTINGS["threads"].default
 
 
 def load_config(env: dict | None = None, system_file: Path | None = None,
