@@ -508,7 +508,7 @@ def measure_serve(args, artifact: Path) -> None:
         print_typing_header(f"sentence cache on (2,048 sentences, the default) and off; {processes}")
         for cache in (2048, 0):
             for concurrency in (1, 8):
-                server = Server(artifact, args.threads or min(concurrency, 4), cache_sentences=cache,
+                server = Server(artifact, args.threads or default_threads(args.workers), cache_sentences=cache,
                                 workers=args.workers)
                 cell = run_on(server, concurrency, args.seconds, args.warmup, typed_drafts(1_300, 5))
                 print_cell(concurrency, "on" if cache else "off", "draft", cell)

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from postguard.cli import _threads_per_process, run
+from postguard.cli import run
 from postguard.config import DEV_EXTENSION_ID, ConfigError, load_config, save_token
 
 OTHER_ID = "abcdefghijklmnopabcdefghijklmnop"
@@ -33,7 +33,7 @@ def test_defaults_without_any_file(layers):
 def test_threads_per_process(layers, file_text, workers, threads):
     layers[1].write_text(file_text)
     config = load_config(env={}, system_file=layers[0], user_file=layers[1])
-    assert _threads_per_process(config, workers) == threads
+    assert config.threads_for(workers) == threads
 
 
 def test_user_file_beats_system_file_and_environment_beats_both(layers):

@@ -125,7 +125,7 @@ def serve(args) -> int:
         return 2
     host, port = args.host or config["host"], args.port or config["port"]
     workers = args.workers or config["workers"]
-    threads = args.threads or _threads_per_process(config, workers)
+    threads = args.threads or config.threads_for(workers)
     if workers > 1 and not hasattr(os, "fork"):
         print(f"error: {workers} worker processes need a system that forks (Linux, macOS); "
               "set workers = 1 on this one", file=sys.stderr)
@@ -343,15 +343,6 @@ def format_result(text: str, result: dict) -> str:
             f"  {labels['ask']}: {contact['name']} <{contact['email']}> {contact['url']}".rstrip(),
         ]
     return "\n".join(lines)
-
-
-def _threads_per_process(config, workers: int) -> int:
-    """The configured threads, else the default for this many worker processes."""
-    from .config import default_threads
-
-    if config.sources["threads"] == "default":
-        return default_threads(workers)
-    return config["threads"]
 
 
 def _at_least_one(value: str) -> int:

@@ -85,6 +85,12 @@ class Config:
             "ADMIN_REMOTE": self["admin_remote"],
         }  # the model folder is read by paths.default_model_dir
 
+    def threads_for(self, workers: int) -> int:
+        """Threads per server process: as configured, else the default for this many workers."""
+        if self.sources["threads"] == "default":
+            return default_threads(workers)
+        return self["threads"]
+
 
 def system_config_file() -> Path:
     """Where IT puts the machine-wide file."""
