@@ -4,13 +4,15 @@ training time and memory for growing sets of examples.
     python bench/load.py                       # start `postguard serve`, measure everything
     python bench/load.py --skip-training       # only the server
     python bench/load.py --workers 2           # `postguard serve --workers 2`: two processes
+    python bench/load.py --repeat 3            # each row three times: the median run and all rates
     python bench/load.py --skip-server         # only training
     python bench/load.py --url http://127.0.0.1:8000 [--token T] [--host-header H]
                                                # an already running server (no memory, no training)
 
 The server runs in its own process (`python -m postguard serve`, waitress, trained on the
 shipped material in a temporary folder); the client is this process, with one thread per
-concurrent client, each holding a persistent HTTP/1.1 connection (http.client).
+concurrent client, each holding a persistent HTTP/1.1 connection (http.client). The clients
+share the cores with the server, so their own CPU time per check is shown beside the server's.
 
 Headline numbers use posts in which every sentence is new (sentences from a small pool, each
 with a number that is never reused), so the server's sentence cache cannot help. The typing
@@ -167,6 +169,7 @@ class Cell:
     findings: int
     failures: int
     completed: int  # all answered checks, warm-up included
+    client_cpu_ms: float  # this process's CPU time per check: the clients share the cores
     cpu_ms: float | None = None
 
     @property
@@ -185,7 +188,7 @@ def run_clients(target: Target, concurrency: int, seconds: float, warmup: float,
     `make_posts()` gives each thread an iterator of texts (one check each). Only requests sent
     after the warm-up and finished before the deadline count.
     """
-    started = time.perf_counter()
+    started, client_cpu = time.perf_counter(), time.process_time()
     measure_from, deadline = started + warmup, started + warmup + seconds
     latencies: list[float] = []
     counts = {"findings": 0, "failures": 0, "completed": 0}
@@ -225,7 +228,8 @@ def run_clients(target: Target, concurrency: int, seconds: float, warmup: float,
         thread.start()
     for thread in threads:
         thread.join()
-    return Cell(latencies, seconds, counts["findings"], counts["failures"], counts["completed"])
+    client_cpu_ms = (time.process_time() - client_cpu) * 1000 / max(1, counts["completed"])
+    return Cell(latencies, seconds, counts["findings"], counts["failures"], counts["completed"], client_cpu_ms)
 
 
 def run_on(server: Server, concurrency: int, seconds: float, warmup: float, make_posts) -> Cell:
@@ -405,16 +409,22 @@ def measure_training(sizes) -> list[dict]:
 def print_header(title: str) -> None:
     print(f"\n{title}")
     print(f"{'clients':>7} {'threads':>7} {'characters':>10} {'checks':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'checks/s':>9} {'findings':>9} {'CPU ms/check':>13}")
+          f"{'checks/s':>9} {'findings':>9} {'CPU ms/check':>13} {'client CPU ms':>14}")
 
 
-def print_cell(concurrency: int, threads, length, cell: Cell) -> None:
+def print_cell(concurrency: int, threads, length, cell: Cell, runs: list[Cell] | None = None) -> None:
+    """One row; with several runs of it, `cell` is the median one and the rates of all follow."""
     findings = cell.findings / len(cell.latencies) if cell.latencies else 0
-    failed = f"  ({cell.failures} failed)" if cell.failures else ""
+    runs = runs or [cell]
+    failures = sum(run.failures for run in runs)
+    notes = f"  ({failures} failed)" if failures else ""
+    if len(runs) > 1:
+        notes += f"  checks/s of the {len(runs)} runs: {', '.join(f'{run.rate:.0f}' for run in runs)}"
     print(f"{concurrency:>7} {threads!s:>7} {length:>10} {len(cell.latencies):>7} "
           f"{statistics.median(cell.latencies) if cell.latencies else float('nan'):>8.2f} "
           f"{percentile(cell.latencies, 0.99):>8.2f} {cell.rate:>9.0f} {findings:>9.2f} "
-          f"{'-' if cell.cpu_ms is None else format(cell.cpu_ms, '.2f'):>13}{failed}", flush=True)
+          f"{'-' if cell.cpu_ms is None else format(cell.cpu_ms, '.2f'):>13} {cell.client_cpu_ms:>14.2f}{notes}",
+          flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -423,6 +433,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per cell (default: %(default)s)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each cell")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each row this many times and show the run with the median rate, "
+                             "with the range of rates (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None,
                         help="waitress threads per process (default: what `postguard serve` uses)")
     parser.add_argument("--workers", type=int, default=1,
@@ -489,8 +502,9 @@ def measure_serve(args, artifact: Path) -> None:
         time.sleep(1)
         at_rest, _, libraries, pss_at_rest = server.memory_mb()
         for length in args.lengths:
-            cell = run_on(server, concurrency, args.seconds, args.warmup, distinct_posts(length))
-            print_cell(concurrency, threads, length, cell)
+            runs = sorted((run_on(server, concurrency, args.seconds, args.warmup, distinct_posts(length))
+                           for _ in range(args.repeat)), key=lambda cell: cell.rate)
+            print_cell(concurrency, threads, length, runs[len(runs) // 2], runs)
         time.sleep(2)
         after, peak, _, pss_after = server.memory_mb()
         memory.append((concurrency, threads, at_rest, after, peak, libraries, pss_at_rest, pss_after))
@@ -519,7 +533,7 @@ def print_typing_header(setting: str) -> None:
     print(f"\nTYPING SCENARIO (not the headline): each client types its own 1,300-character draft and "
           f"sends the whole draft after every 5 words, as the extension does after a pause; {setting}")
     print(f"{'clients':>7} {'cache':>7} {'text':>10} {'checks':>7} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'checks/s':>9} {'findings':>9} {'CPU ms/check':>13}")
+          f"{'checks/s':>9} {'findings':>9} {'CPU ms/check':>13} {'client CPU ms':>14}")
 
 
 if __name__ == "__main__":

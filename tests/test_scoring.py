@@ -138,6 +138,21 @@ def test_a_binary_model_scores_like_the_pipeline():
     )
 
 
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 3)])
+def test_word_ngrams_of_mixed_lengths_get_the_pipelines_rows(ngram_range):
+    """Word keys are right-aligned n-grams of several lengths in one array: each must be found."""
+
+    def words_only():
+        words = TfidfVectorizer(analyzer="word", ngram_range=ngram_range, token_pattern=r"(?u)\b\w+\b",
+                                sublinear_tf=True, dtype=np.float32)
+        return Pipeline([("features", FeatureUnion([("words", words)])), ("model", logistic_regression())])
+
+    classifier = _fit(words_only)
+    (block,) = classifier._blocks
+    assert block.keys is not None
+    assert_same_rows(classifier, sentences_of(TEXTS))
+
+
 def test_a_design_without_a_fast_path_is_scored_and_explained_by_the_pipeline():
     def binary_words():
         words = TfidfVectorizer(analyzer="word", binary=True, min_df=1)

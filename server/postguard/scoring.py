@@ -12,6 +12,7 @@ other models) get no fast path: `LeanScorer.of` returns None and the pipeline sc
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -272,21 +273,28 @@ class WordGramKeys(_GramKeys):
     @classmethod
     def of(cls, vocabulary: dict, token_pattern: re.Pattern, min_n: int, max_n: int, lower: bool):
         """Keys for a vocabulary, or None when its n-grams cannot be told apart into words."""
-        split = [gram.split(" ") for gram in vocabulary]
+        # One flat array of word digits and one of n-gram lengths, not a list per n-gram: the
+        # lists of a large vocabulary would briefly take more memory than the whole model.
         words: dict[str, int] = {}
-        for parts in split:
-            for word in parts:
-                words.setdefault(word, len(words) + 1)
+        flat = array("q")
+        lengths = np.empty(len(vocabulary), dtype=np.int64)
+        for row, gram in enumerate(vocabulary):
+            parts = gram.split(" ")
+            lengths[row] = len(parts)
+            flat.extend(words.setdefault(word, len(words) + 1) for word in parts)
         if (
             not cls.fits(len(words), max_n)
-            or not all(min_n <= len(parts) <= max_n for parts in split)
+            or not ((min_n <= lengths) & (lengths <= max_n)).all()
             or not all(token_pattern.fullmatch(word) for word in words)
         ):
             return None
-        digits = np.zeros((len(split), max_n), dtype=np.int64)
-        for row, parts in enumerate(split):
-            digits[row, max_n - len(parts) :] = [words[word] for word in parts]
-        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(split))
+        # Right-aligned: an n-gram's word number i goes to slot max_n - length + i of its row.
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        starts = np.cumsum(lengths) - lengths
+        slots = max_n - lengths[rows] + np.arange(len(rows)) - starts[rows]
+        digits = np.zeros((len(lengths), max_n), dtype=np.int64)
+        digits[rows, slots] = np.frombuffer(flat, dtype=np.int64)
+        columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(lengths))
         return cls(
             words, token_pattern.findall, lower, keys=cls.spell(digits, len(words) + 1),
             columns=columns, base=len(words) + 1, min_n=min_n, max_n=max_n,
