@@ -238,7 +238,8 @@ def test_the_server_refreshes_its_feeds_on_a_schedule(site, tmp_path, model_path
         client = app.test_client()
         items = wait_until(lambda: client.get("/v1/feed").get_json()["items"], timeout=15.0)
         assert [item["feed"] for item in items] == ["Kessler in den Medien"] * 2  # the feed's own title
-        assert (tmp_path / "feeds.json").is_file()
+        # Items are served as each feed arrives; the cache is written once all feeds are fetched.
+        assert wait_until(lambda: (tmp_path / "feeds.json").is_file(), timeout=15.0)
     finally:
         reader.stop()
 
