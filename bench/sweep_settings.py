@@ -1,0 +1,98 @@
+"""Sweep settings of the default design: cross-validated quality beside the evaluation set's.
+
+    python bench/sweep_settings.py [--seed 0] [--only "C 3" ...] [--real-data ../shared/data]
+
+Each setting changes one thing of `features.chars_words_logistic` and is trained as the shipped
+model is (base corpus + model/examples.csv, sentence rounds, thresholds from 5-fold
+cross-validation with the given fold seed). A choice between settings should rest on the
+cross-validated columns; the evaluation set and the real text only confirm it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "server"))
+
+from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
+
+from postguard.evaluation import _checker, load_cases, measure_cases, measure_real_text  # noqa: E402
+from postguard.examples import load_base_corpus, load_examples  # noqa: E402
+from postguard.features import char_ngrams, logistic_regression, word_ngrams  # noqa: E402
+from postguard.policy import load_policy  # noqa: E402
+from postguard.training import train  # noqa: E402
+
+
+def design(chars: dict | None = None, words: dict | None = None, model: dict | None = None):
+    """The default design with some parameters of its parts changed."""
+
+    def make() -> Pipeline:
+        features = FeatureUnion([
+            ("chars", char_ngrams().set_params(**(chars or {}))),
+            ("words", word_ngrams().set_params(**(words or {}))),
+        ])
+        return Pipeline([("features", features), ("model", logistic_regression().set_params(**(model or {})))])
+
+    return make
+
+
+BOTH = lambda **changes: {"chars": changes, "words": changes}  # noqa: E731
+
+SETTINGS = {
+    "default": design(),
+    "C 30": design(model={"C": 30.0}),
+    "C 3": design(model={"C": 3.0}),
+    "chars 1–5": design(chars={"ngram_range": (1, 5)}),
+    "chars 2–6": design(chars={"ngram_range": (2, 6)}),
+    "chars 3–5": design(chars={"ngram_range": (3, 5)}),
+    "words 1–3": design(words={"ngram_range": (1, 3)}),
+    "max_df 0.4": design(**BOTH(max_df=0.4)),
+    "max_df 0.5": design(**BOTH(max_df=0.5)),
+    "max_df 0.7": design(**BOTH(max_df=0.7)),
+    "max_df 1.0": design(**BOTH(max_df=1.0)),
+    "max_df 0.5 for chars only": design(chars={"max_df": 0.5}),
+    "max_df 0.5 for words only": design(words={"max_df": 0.5}),
+    "min_df 1": design(**BOTH(min_df=1)),
+    "classes not balanced": design(model={"class_weight": None}),
+    "plain tf (not sublinear)": design(**BOTH(sublinear_tf=False)),
+}
+
+COLUMNS = ("CV recall", "CV false alarms", "CV company recall", "CV company false alarms", "taboo recall",
+           "false alarms", "hard false alarms", "evasion recall", "tweets flagged",
+           "financial news → financials")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="shuffle of the cross-validation folds")
+    parser.add_argument("--only", action="append", choices=list(SETTINGS), help="only these settings")
+    parser.add_argument("--real-data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    policy = load_policy(ROOT / "model" / "policy.toml")
+    examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids)
+    examples += load_base_corpus(policy.topic_ids)
+    cases = load_cases(ROOT / "eval" / "sample_company.csv")
+    print(f"| setting (fold seed {args.seed}) | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    for name, make in SETTINGS.items():
+        if args.only and name not in args.only:
+            continue
+        result = train(examples, policy, seed=args.seed, design=make)
+        cv, company = result.quality["all"], result.quality["company"]
+        checker = _checker(result.classifier, policy)
+        measured = measure_cases(checker, cases)
+        real = measure_real_text(checker, args.real_data) if args.real_data.is_dir() else {}
+        cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]
+        cells += [measured[key][0] for key in ("taboo_recall", "false_alarms_harmless", "false_alarms_hard",
+                                                 "evasion_recall")]
+        cells += [real.get(key, (None,))[0] for key in ("benign_tweets_flag_rate", "financial_news_financials_rate")]
+        print(f"| {name} | " + " | ".join("–" if cell is None else f"{cell:.3f}" for cell in cells) + " |",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
