@@ -18,6 +18,7 @@
   const Settings = globalThis.PostguardSettings;
   const I18n = globalThis.PostguardI18n;
   const Ask = globalThis.PostguardAsk;
+  const { el } = globalThis.PostguardDom;
 
   const DEBOUNCE_MS = 400; // pause in typing before the text is checked
   const MIN_CHARS = 10; // a greeting or an emoji needs no check
@@ -286,14 +287,6 @@
     .postguard-actions .postguard-primary { background: #1e5ea8; border-color: #1e5ea8; color: #fff; }
     .postguard-actions .postguard-secondary { color: #374151; border-color: #9ca3af; }
   `;
-
-  /** Build an element with a class and text, never parsing markup. */
-  function el(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
-    return element;
-  }
 
   function ensureHost(state) {
     const parent = state.editor.parentElement ?? document.body ?? document.documentElement;

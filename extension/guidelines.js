@@ -10,19 +10,12 @@
   const Settings = globalThis.PostguardSettings;
   const I18n = globalThis.PostguardI18n;
   const Ask = globalThis.PostguardAsk;
+  const { el } = globalThis.PostguardDom;
 
   const focusTopic = new URLSearchParams(location.search).get("topic") ?? "";
   const settings = await Settings.load();
   const reply = await api.runtime.sendMessage({ type: "guidelines" }).catch(() => null);
   document.getElementById("guidelines-loading").hidden = true;
-
-  /** Build an element with a class and text, never parsing markup. */
-  function el(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
-    return element;
-  }
 
   function fillList(list, items) {
     list.replaceChildren(...items.map((item) => el("li", "", item)));

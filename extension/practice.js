@@ -10,6 +10,7 @@
   const Settings = globalThis.PostguardSettings;
   const I18n = globalThis.PostguardI18n;
   const Practice = globalThis.PostguardPractice;
+  const { el } = globalThis.PostguardDom;
 
   const topicId = new URLSearchParams(location.search).get("topic") ?? "";
   const settings = await Settings.load();
@@ -46,14 +47,6 @@
   const progress = await loadProgress();
   if (!topics.has(topicId)) progress.set = items.map((item) => item.id); // the popup counts this set
   await api.storage.local.set({ practice: progress });
-
-  /** Build an element with a class and text, never parsing markup. */
-  function el(tag, className, content) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (content !== undefined) element.textContent = content;
-    return element;
-  }
 
   function labelled(label, content) {
     const line = el("p");
