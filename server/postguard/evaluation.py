@@ -16,7 +16,7 @@ from .classifier import Classifier
 from .examples import Example, load_base_corpus, load_examples
 from .features import DEFAULT_DESIGN
 from .policy import HARMLESS, Policy
-from .training import choose_thresholds, cross_validated_scores, fit, train
+from .training import FOLDS, SEED, choose_thresholds, cross_validated_scores, fit, train
 
 LEARNING_CURVE = (5, 12, 25, 50)
 
@@ -130,7 +130,7 @@ def threshold_sweep(
     flag on cross-validation). One training serves all: the cross-validated scores and the
     fitted model are the same, only the thresholds chosen from them differ, as in `train`."""
     labels = np.array([example.topic for example in examples])
-    scores, classes = cross_validated_scores(examples, 5, 0, DEFAULT_DESIGN)
+    scores, classes = cross_validated_scores(examples, FOLDS, SEED, DEFAULT_DESIGN)
     pipeline = fit([example.text for example in examples], labels, DEFAULT_DESIGN)
     points = []
     for target in targets:

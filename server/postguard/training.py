@@ -28,6 +28,9 @@ FALSE_ALARM_TARGET_PER_TOPIC = 0.01
 THRESHOLD_FLOOR = 0.35
 # Harmless sentences shorter than this add nothing to learn from.
 MIN_SENTENCE_WORDS = 3
+# Cross-validation that chooses the thresholds: folds, and the shuffle that deals the examples.
+FOLDS = 5
+SEED = 0
 # Scores of 1 − P(ok) crowd near 1, so the grid is fine-grained up to 0.995.
 THRESHOLD_GRID = np.round(np.arange(THRESHOLD_FLOOR, 0.9951, 0.005), 3)
 
@@ -47,7 +50,7 @@ class TrainingResult:
 
 
 def train(
-    examples: list[Example], policy: Policy, folds: int = 5, seed: int = 0, design=DEFAULT_DESIGN,
+    examples: list[Example], policy: Policy, folds: int = FOLDS, seed: int = SEED, design=DEFAULT_DESIGN,
     progress=None,
 ) -> TrainingResult:
     """Cross-validate to choose thresholds and measure quality, then fit on all examples.
