@@ -4,7 +4,7 @@ training time and memory for growing sets of examples.
     python bench/load.py                       # start `postguard serve`, measure everything
     python bench/load.py --skip-training       # only the server
     python bench/load.py --workers 2           # `postguard serve --workers 2`: two processes
-    python bench/load.py --repeat 3            # each row three times: the median run and all rates
+    python bench/load.py --repeat 3            # each server row three times: the median run, all rates
     python bench/load.py --skip-server         # only training
     python bench/load.py --url http://127.0.0.1:8000 [--token T] [--host-header H]
                                                # an already running server (no memory, no training)
@@ -417,7 +417,7 @@ def print_cell(concurrency: int, threads, length, cell: Cell, runs: list[Cell] |
     findings = cell.findings / len(cell.latencies) if cell.latencies else 0
     runs = runs or [cell]
     failures = sum(run.failures for run in runs)
-    notes = f"  ({failures} failed)" if failures else ""
+    notes = f"  ({failures} failed{' in all runs' if len(runs) > 1 else ''})" if failures else ""
     if len(runs) > 1:
         notes += f"  checks/s of the {len(runs)} runs: {', '.join(f'{run.rate:.0f}' for run in runs)}"
     print(f"{concurrency:>7} {threads!s:>7} {length:>10} {len(cell.latencies):>7} "
@@ -427,15 +427,22 @@ def print_cell(concurrency: int, threads, length, cell: Cell, runs: list[Cell] |
           flush=True)
 
 
+def at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per cell (default: %(default)s)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each cell")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="measure each row this many times and show the run with the median rate, "
-                             "with the range of rates (default: %(default)s)")
+    parser.add_argument("--repeat", type=at_least_one, default=1,
+                        help="measure each row of a server this script starts this many times and show "
+                             "the run with the median rate, then every run's rate (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None,
                         help="waitress threads per process (default: what `postguard serve` uses)")
     parser.add_argument("--workers", type=int, default=1,

@@ -17,47 +17,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
-
-from postguard.evaluation import _checker, load_cases, measure_cases, measure_real_text  # noqa: E402
+from postguard.evaluation import checker_of, load_cases, measure_cases, measure_real_text  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
-from postguard.features import char_ngrams, logistic_regression, word_ngrams  # noqa: E402
+from postguard.features import DEFAULT_DESIGN  # noqa: E402
 from postguard.policy import load_policy  # noqa: E402
 from postguard.training import train  # noqa: E402
 
 
-def design(chars: dict | None = None, words: dict | None = None, model: dict | None = None):
-    """The default design with some parameters of its parts changed."""
-
-    def make() -> Pipeline:
-        features = FeatureUnion([
-            ("chars", char_ngrams().set_params(**(chars or {}))),
-            ("words", word_ngrams().set_params(**(words or {}))),
-        ])
-        return Pipeline([("features", features), ("model", logistic_regression().set_params(**(model or {})))])
-
-    return make
+def design(**changes):
+    """The default design with some parameters of its parts changed, named as scikit-learn
+    names nested parameters ("features__chars__max_df", "model__C")."""
+    return lambda: DEFAULT_DESIGN().set_params(**changes)
 
 
-BOTH = lambda **changes: {"chars": changes, "words": changes}  # noqa: E731
+def both(name: str, value):
+    """One parameter changed alike in the character and the word n-grams."""
+    return {f"features__chars__{name}": value, f"features__words__{name}": value}
+
 
 SETTINGS = {
     "default": design(),
-    "C 30": design(model={"C": 30.0}),
-    "C 3": design(model={"C": 3.0}),
-    "chars 1–5": design(chars={"ngram_range": (1, 5)}),
-    "chars 2–6": design(chars={"ngram_range": (2, 6)}),
-    "chars 3–5": design(chars={"ngram_range": (3, 5)}),
-    "words 1–3": design(words={"ngram_range": (1, 3)}),
-    "max_df 0.4": design(**BOTH(max_df=0.4)),
-    "max_df 0.5": design(**BOTH(max_df=0.5)),
-    "max_df 0.7": design(**BOTH(max_df=0.7)),
-    "max_df 1.0": design(**BOTH(max_df=1.0)),
-    "max_df 0.5 for chars only": design(chars={"max_df": 0.5}),
-    "max_df 0.5 for words only": design(words={"max_df": 0.5}),
-    "min_df 1": design(**BOTH(min_df=1)),
-    "classes not balanced": design(model={"class_weight": None}),
-    "plain tf (not sublinear)": design(**BOTH(sublinear_tf=False)),
+    "C 30": design(model__C=30.0),
+    "C 3": design(model__C=3.0),
+    "chars 1–5": design(features__chars__ngram_range=(1, 5)),
+    "chars 2–6": design(features__chars__ngram_range=(2, 6)),
+    "chars 3–5": design(features__chars__ngram_range=(3, 5)),
+    "words 1–3": design(features__words__ngram_range=(1, 3)),
+    "max_df 0.4": design(**both("max_df", 0.4)),
+    "max_df 0.5": design(**both("max_df", 0.5)),
+    "max_df 0.7": design(**both("max_df", 0.7)),
+    "max_df 1.0": design(**both("max_df", 1.0)),
+    "max_df 0.5 for chars only": design(features__chars__max_df=0.5),
+    "max_df 0.5 for words only": design(features__words__max_df=0.5),
+    "min_df 1": design(**both("min_df", 1)),
+    "classes not balanced": design(model__class_weight=None),
+    "plain tf (not sublinear)": design(**both("sublinear_tf", False)),
 }
 
 COLUMNS = ("CV recall", "CV false alarms", "CV company recall", "CV company false alarms", "taboo recall",
@@ -82,7 +76,7 @@ def main() -> int:
             continue
         result = train(examples, policy, seed=args.seed, design=make)
         cv, company = result.quality["all"], result.quality["company"]
-        checker = _checker(result.classifier, policy)
+        checker = checker_of(result.classifier, policy)
         measured = measure_cases(checker, cases)
         real = measure_real_text(checker, args.real_data) if args.real_data.is_dir() else {}
         cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]

@@ -9,6 +9,7 @@
   const api = globalThis.browser ?? globalThis.chrome;
   const Settings = globalThis.PostguardSettings;
   const I18n = globalThis.PostguardI18n;
+  const { el } = globalThis.PostguardDom;
 
   const settings = await Settings.load();
   const t = await I18n.translator(settings.language);
@@ -34,7 +35,7 @@
   showPause(settings);
 
   function fillList(list, items) {
-    list.replaceChildren(...items.map((item) => Object.assign(document.createElement("li"), { textContent: item })));
+    list.replaceChildren(...items.map((item) => el("li", "", item)));
   }
 
   function showContact(contact) {
@@ -43,12 +44,12 @@
     if (!contact) return;
     if (contact.name) line.append(contact.name);
     if (typeof contact.email === "string" && /^[^\s@?&#]+@[^\s@?&#]+$/.test(contact.email)) {
-      const mail = Object.assign(document.createElement("a"), { href: `mailto:${contact.email}`, textContent: contact.email });
+      const mail = Object.assign(el("a", "", contact.email), { href: `mailto:${contact.email}` });
       line.append(line.childNodes.length ? " · " : "", mail);
     }
     if (typeof contact.url === "string" && /^https?:\/\//i.test(contact.url)) {
-      const link = Object.assign(document.createElement("a"), { href: contact.url, textContent: contact.url, target: "_blank", rel: "noopener noreferrer" });
-      line.append(document.createElement("br"), link);
+      const link = Object.assign(el("a", "", contact.url), { href: contact.url, target: "_blank", rel: "noopener noreferrer" });
+      line.append(el("br"), link);
     }
   }
 
@@ -93,14 +94,14 @@
     const notes = reply.feed?.notes ?? [];
     const list = document.getElementById("feed-items");
     list.replaceChildren(...items.map((item) => {
-      const entry = Object.assign(document.createElement("li"), { className: "postguard-feed-item" });
+      const entry = el("li", "postguard-feed-item");
       entry.dataset.postguardOfficial = String(Boolean(item.official));
-      const link = Object.assign(document.createElement("a"), { href: item.link, textContent: item.title, target: "_blank", rel: "noopener noreferrer" });
-      const meta = Object.assign(document.createElement("span"), { className: "postguard-muted" });
+      const link = Object.assign(el("a", "", item.title), { href: item.link, target: "_blank", rel: "noopener noreferrer" });
+      const meta = el("span", "postguard-muted");
       const date = item.published ? new Date(item.published) : null;
       meta.textContent = [item.feed, date && !Number.isNaN(date.getTime()) ? date.toLocaleDateString(language) : ""].filter(Boolean).join(" · ");
       entry.append(link, meta);
-      if (item.official) entry.append(Object.assign(document.createElement("span"), { className: "postguard-tag", textContent: t("feedOfficial") }));
+      if (item.official) entry.append(el("span", "postguard-tag", t("feedOfficial")));
       return entry;
     }));
     document.getElementById("feed-note").hidden = notes.length === 0;

@@ -48,10 +48,11 @@ def read_texts(path: str | Path) -> list[str]:
 
 def checker_for(examples: list[Example], policy: Policy, design=DEFAULT_DESIGN) -> Checker:
     """Train on `examples` and wrap the result in a checker, as the server would use it."""
-    return _checker(train(examples, policy, design=design).classifier, policy)
+    return checker_of(train(examples, policy, design=design).classifier, policy)
 
 
-def _checker(classifier: Classifier, policy: Policy) -> Checker:
+def checker_of(classifier: Classifier, policy: Policy) -> Checker:
+    """A trained classifier wrapped in a checker, as the server would use it."""
     card = {"version": "evaluation", "trained_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     return Checker(Model(classifier=classifier, card=card), policy)
 
@@ -135,7 +136,7 @@ def threshold_sweep(
     points = []
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
-        checker = _checker(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
+        checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
         measured = measure_cases(checker, cases)
         if data_dir is not None and data_dir.is_dir():
             measured.update(measure_real_text(checker, data_dir))
