@@ -25,7 +25,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
-from postguard.evaluation import checker_for, load_cases, measure_cases, measure_real_text  # noqa: E402
+from postguard.evaluation import checker_for, load_cases, measure_checker  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import char_ngrams, chars_words_logistic, logistic_regression, word_ngrams  # noqa: E402
 from postguard.policy import load_policy  # noqa: E402
@@ -95,12 +95,11 @@ def main() -> int:
         started = time.perf_counter()
         checker = checker_for(examples, policy, design)
         seconds = time.perf_counter() - started
-        m = measure_cases(checker, cases)
-        real = measure_real_text(checker, args.real_data) if args.real_data.is_dir() else {}
-        cells = [m[key][0] for key in ("taboo_recall", "topic_accuracy", "false_alarms_harmless",
-                                        "false_alarms_hard", "evasion_recall")]
-        cells += [real.get(key, (None,))[0] for key in ("benign_tweets_flag_rate",
-                                                         "financial_news_financials_rate")]
+        measured = measure_checker(checker, cases, args.real_data)
+        cells = [measured.get(key, (None,))[0] for key in (
+            "taboo_recall", "topic_accuracy", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
+            "benign_tweets_flag_rate", "financial_news_financials_rate",
+        )]
         print(f"| {name} | " + " | ".join("–" if c is None else f"{c:.3f}" for c in cells)
               + f" | {seconds:.0f} |", flush=True)
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from postguard.evaluation import checker_of, load_cases, measure_cases, measure_real_text  # noqa: E402
+from postguard.evaluation import checker_of, load_cases, measure_checker  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import DEFAULT_DESIGN  # noqa: E402
 from postguard.policy import load_policy  # noqa: E402
@@ -76,13 +76,12 @@ def main() -> int:
             continue
         result = train(examples, policy, seed=args.seed, design=make)
         cv, company = result.quality["all"], result.quality["company"]
-        checker = checker_of(result.classifier, policy)
-        measured = measure_cases(checker, cases)
-        real = measure_real_text(checker, args.real_data) if args.real_data.is_dir() else {}
+        measured = measure_checker(checker_of(result.classifier, policy), cases, args.real_data)
         cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]
-        cells += [measured[key][0] for key in ("taboo_recall", "false_alarms_harmless", "false_alarms_hard",
-                                                 "evasion_recall")]
-        cells += [real.get(key, (None,))[0] for key in ("benign_tweets_flag_rate", "financial_news_financials_rate")]
+        cells += [measured.get(key, (None,))[0] for key in (
+            "taboo_recall", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
+            "benign_tweets_flag_rate", "financial_news_financials_rate",
+        )]
         print(f"| {name} | " + " | ".join("–" if cell is None else f"{cell:.3f}" for cell in cells) + " |",
               flush=True)
     return 0

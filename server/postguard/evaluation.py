@@ -106,6 +106,14 @@ def measure_real_text(checker: Checker, data_dir: Path) -> dict:
     return results
 
 
+def measure_checker(checker: Checker, cases: list[Case], data_dir: Path | None) -> dict:
+    """`measure_cases`, and `measure_real_text` when `data_dir` is a folder, in one dict."""
+    measured = measure_cases(checker, cases)
+    if data_dir is not None and data_dir.is_dir():
+        measured.update(measure_real_text(checker, data_dir))
+    return measured
+
+
 def learning_curve(
     company: list[Example], base: list[Example], policy: Policy, cases: list[Case],
     sizes: tuple[int, ...] = LEARNING_CURVE,
@@ -137,10 +145,7 @@ def threshold_sweep(
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
         checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
-        measured = measure_cases(checker, cases)
-        if data_dir is not None and data_dir.is_dir():
-            measured.update(measure_real_text(checker, data_dir))
-        points.append((target, measured))
+        points.append((target, measure_checker(checker, cases, data_dir)))
     return points
 
 

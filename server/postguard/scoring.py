@@ -276,12 +276,12 @@ class WordGramKeys(_GramKeys):
         # One flat array of word digits and one of n-gram lengths, not a list per n-gram: the
         # lists of a large vocabulary would briefly take more memory than the whole model.
         words: dict[str, int] = {}
-        flat = array("q")
-        lengths = np.empty(len(vocabulary), dtype=np.int64)
-        for row, gram in enumerate(vocabulary):
+        flat, counts = array("q"), array("q")
+        for gram in vocabulary:
             parts = gram.split(" ")
-            lengths[row] = len(parts)
+            counts.append(len(parts))
             flat.extend(words.setdefault(word, len(words) + 1) for word in parts)
+        lengths = np.frombuffer(counts, dtype=np.int64)
         if (
             not cls.fits(len(words), max_n)
             or not ((min_n <= lengths) & (lengths <= max_n)).all()
