@@ -117,13 +117,16 @@ def test_listed_term_is_allowed_after_its_until_date(checker):
 def test_removing_the_evidence_lowers_the_score(checker, lang, topic, text):
     (finding,) = checker.check(text).findings
     classifier = checker.model.classifier
-    column = classifier.labels.index(topic)
     passage = utf16_slice(text, finding.offset, finding.length)
     stripped = passage
     for term in finding.evidence:
         stripped = stripped.replace(term, " ")
-    before = classifier.probabilities([normalise(passage)])[0, column]
-    after = classifier.probabilities([normalise(stripped)])[0, column]
+    # A finding's score is the passage's taboo score: 1 − P(ok) (classifier.taboo_scores).
+    before, after = (
+        1.0 - classifier.probabilities([normalise(part)])[0, classifier.labels.index("ok")]
+        for part in (passage, stripped)
+    )
+    assert finding.topic == topic and before == pytest.approx(finding.score, abs=1e-3)
     assert after < before, (finding.evidence, before, after)
 
 

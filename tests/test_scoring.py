@@ -7,12 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from postguard.classifier import Classifier
-from postguard.features import char_ngrams, logistic_regression, word_ngrams
+from postguard.features import CompactLinearSVC, char_ngrams, logistic_regression, word_ngrams
 from postguard.scoring import FeatureRows, block_entries
 from postguard.text import normalise, split_sentences
 from test_check import HARMLESS, TABOO
@@ -136,6 +137,35 @@ def test_a_binary_model_scores_like_the_pipeline():
     assert np.allclose(
         classifier.probabilities(sentences), classifier.pipeline.predict_proba(sentences), atol=1e-5
     )
+
+
+def _chars_words_with(model):
+    return lambda: Pipeline([("features", _chars_words().named_steps["features"]), ("model", model)])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        logistic_regression(),  # the softmax of the former default
+        CalibratedClassifierCV(CompactLinearSVC(), method="sigmoid", cv=2, ensemble=True),  # SVMs averaged
+    ],
+    ids=["logistic regression", "two calibrated SVMs"],
+)
+def test_other_linear_models_over_several_labels_score_like_the_pipeline(model):
+    classifier = _fit(_chars_words_with(model))
+    assert classifier._scorer is not None and len(classifier.labels) == 3
+    sentences = sentences_of(TEXTS)
+    assert np.allclose(
+        classifier.probabilities(sentences), classifier.pipeline.predict_proba(sentences), rtol=1e-5, atol=1e-5
+    )
+
+
+def test_a_calibrated_svm_for_two_labels_is_left_to_the_pipeline():
+    model = CalibratedClassifierCV(CompactLinearSVC(), method="sigmoid", cv=2, ensemble=False)
+    classifier = _fit(_chars_words_with(model), labels=("ok", "financials"))
+    assert classifier._scorer is None
+    sentences = sentences_of(TEXTS)
+    assert np.allclose(classifier.probabilities(sentences), classifier.pipeline.predict_proba(sentences))
 
 
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 3)])

@@ -2,14 +2,17 @@
 
 import json
 
+import numpy as np
 import pytest
 import sklearn
+from sklearn.linear_model import LogisticRegression
 
 from support import EXAMPLES, POLICY
 from postguard.artifact import ModelError, card_path, load_model
 from postguard.examples import parse_examples
 from postguard.trainer import GateRefused, check_gate, main
-from postguard.training import FALSE_ALARM_TARGET_PER_TOPIC
+from postguard.features import DEFAULT_DESIGN
+from postguard.training import FALSE_ALARM_TARGET_PER_TOPIC, pipeline_for
 
 TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
 
@@ -163,3 +166,14 @@ def test_model_from_another_sklearn_version_is_refused(tmp_path, model_path):
     card_path(copy).write_text(json.dumps(card))
     with pytest.raises(ModelError, match="scikit-learn 0.1"):
         load_model(copy)
+
+
+def test_labels_too_few_to_calibrate_get_the_logistic_regression():
+    """A calibrated model needs as many examples per label as its calibration folds; a new
+    topic's first examples or a learning-curve point may have fewer."""
+    folds = DEFAULT_DESIGN().named_steps["model"].cv
+    enough = np.array(["ok"] * 10 + ["strategy"] * folds)
+    too_few = np.array(["ok"] * 10 + ["strategy"] * (folds - 1))
+    default_model = type(DEFAULT_DESIGN().named_steps["model"])
+    assert type(pipeline_for(DEFAULT_DESIGN, enough).named_steps["model"]) is default_model
+    assert type(pipeline_for(DEFAULT_DESIGN, too_few).named_steps["model"]) is LogisticRegression

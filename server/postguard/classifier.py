@@ -51,7 +51,8 @@ def pairs_worth_scoring(harmless: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A word of a sentence and how much it pushed the sentence towards a topic (log-odds)."""
+    """A word of a sentence and how much it pushed the sentence towards a topic (the linear
+    score of the topic against 'ok')."""
 
     term: str
     weight: float
@@ -100,7 +101,7 @@ class Classifier:
         return taboo_scores(self.probabilities(sentences, rows), list(self.labels))
 
     def explain(self, sentence: str, topic: str, limit: int = 3, row: FeatureRow | None = None) -> list[Evidence]:
-        """The words of a normalised sentence that raised the topic's log-odds against 'ok' most.
+        """The words of a normalised sentence that raised the topic's linear score against 'ok' most.
 
         Every feature's share (tf-idf value times the weight difference between the topic and
         'ok') goes to the words it was built from: a character n-gram to the word it lies in,
@@ -135,10 +136,11 @@ class Classifier:
 
 
 def _weights_against_harmless(model, topic: str, columns: np.ndarray) -> np.ndarray:
-    """The linear weights of `topic` minus those of 'ok' (log-odds of topic against harmless),
-    for the given feature columns."""
+    """The linear weights of `topic` minus those of 'ok', for the given feature columns: for a
+    logistic regression the log-odds of the topic against harmless; for a calibrated SVM the
+    margins, which its sigmoids turn into probabilities that rise with them."""
     classes = list(model.classes_)
-    if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: average its folds' weights
+    if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: its SVMs' mean weights
         coef = np.mean([c.estimator.coef_[:, columns] for c in model.calibrated_classifiers_], axis=0)
     else:
         coef = model.coef_[:, columns]

@@ -133,14 +133,14 @@ def learning_curve(
 
 def threshold_sweep(
     examples: list[Example], policy: Policy, cases: list[Case], data_dir: Path | None,
-    targets: list[float],
+    targets: list[float], design=DEFAULT_DESIGN,
 ) -> list[tuple[float, dict]]:
     """Quality at several false-alarm targets (share of harmless training posts each topic may
     flag on cross-validation). One training serves all: the cross-validated scores and the
     fitted model are the same, only the thresholds chosen from them differ, as in `train`."""
     labels = np.array([example.topic for example in examples])
-    scores, classes = cross_validated_scores(examples, FOLDS, SEED, DEFAULT_DESIGN)
-    pipeline = fit([example.text for example in examples], labels, DEFAULT_DESIGN)
+    scores, classes = cross_validated_scores(examples, FOLDS, SEED, design)
+    pipeline = fit([example.text for example in examples], labels, design)
     points = []
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)

@@ -19,9 +19,11 @@ from itertools import repeat
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 
 @dataclass(frozen=True)
@@ -349,14 +351,30 @@ def block_entries(block: Block, sentences: list[str]) -> tuple[np.ndarray, np.nd
 
 
 class LeanScorer:
-    """Feature rows and label probabilities of normalised sentences, without scikit-learn calls."""
+    """Feature rows and label probabilities of normalised sentences, without scikit-learn calls.
 
-    def __init__(self, blocks: list[Block], model: LogisticRegression):
+    It reproduces two models: a logistic regression (softmax of the linear scores, or a
+    sigmoid for two labels), and a linear SVM calibrated with sigmoids (`CalibratedClassifierCV`,
+    more than two labels): each label's margin through its own sigmoid, normalised over the
+    labels and averaged over the calibrated SVMs.
+    """
+
+    def __init__(self, blocks: list[Block], model: LogisticRegression | CalibratedClassifierCV):
         self.blocks = blocks
         self.width = sum(block.width for block in blocks)
-        self.weights = model.coef_  # one row per class (for a binary model: one row, the second class)
-        self.intercept = model.intercept_
         self.binary = len(model.classes_) <= 2
+        if isinstance(model, CalibratedClassifierCV):
+            # (weights, intercept, sigmoid slopes, sigmoid offsets) per calibrated SVM
+            self.calibrated = [
+                (c.estimator.coef_, c.estimator.intercept_,
+                 np.array([sigmoid.a_ for sigmoid in c.calibrators]),
+                 np.array([sigmoid.b_ for sigmoid in c.calibrators]))
+                for c in model.calibrated_classifiers_
+            ]
+        else:
+            self.calibrated = None
+            self.weights = model.coef_  # one row per class (for a binary model: one row, the second class)
+            self.intercept = model.intercept_
 
     @classmethod
     def of(cls, pipeline: Pipeline, blocks: list[Block]) -> LeanScorer | None:
@@ -367,7 +385,7 @@ class LeanScorer:
             list(steps) != ["features", "model"]
             or type(features) is not FeatureUnion
             or features.transformer_weights
-            or type(model) is not LogisticRegression
+            or not (type(model) is LogisticRegression or _is_calibrated_linear_svm(model))
             or not all(block.idf is not None for block in blocks)
         ):
             return None
@@ -388,14 +406,9 @@ class LeanScorer:
 
     def probabilities(self, rows: FeatureRows) -> np.ndarray:
         """Label probabilities (columns in the model's class order), as `predict_proba` gives them."""
-        # The sparse rows times the weights, summed row by row (what scipy's product does,
-        # without building a scipy matrix for every batch).
-        contributions = self.weights[:, rows.columns].T * rows.values[:, None].astype(np.float64)
-        decision = np.zeros((len(rows), len(self.weights)))
-        filled = rows.indptr[:-1] < rows.indptr[1:]
-        if filled.any():
-            decision[filled] = np.add.reduceat(contributions, rows.indptr[:-1][filled], axis=0)
-        decision += self.intercept
+        if self.calibrated is not None:
+            return self._calibrated_probabilities(rows)
+        decision = _linear_scores(self.weights, self.intercept, rows)
         if self.binary:  # one weight vector, for the second class
             positive = expit(decision[:, 0])
             return np.stack([1 - positive, positive], axis=1)
@@ -403,3 +416,42 @@ class LeanScorer:
         np.exp(decision, out=decision)
         decision /= decision.sum(axis=1, keepdims=True)
         return decision
+
+    def _calibrated_probabilities(self, rows: FeatureRows) -> np.ndarray:
+        total = None
+        for weights, intercept, slopes, offsets in self.calibrated:
+            probabilities = expit(-(_linear_scores(weights, intercept, rows) * slopes + offsets))
+            sums = probabilities.sum(axis=1, keepdims=True)
+            # where every sigmoid gives 0, scikit-learn falls back to the uniform distribution
+            uniform = np.full_like(probabilities, 1.0 / probabilities.shape[1])
+            probabilities = np.divide(probabilities, sums, out=uniform, where=sums != 0)
+            probabilities[(1.0 < probabilities) & (probabilities <= 1.0 + 1e-5)] = 1.0
+            total = probabilities if total is None else total + probabilities
+        return total / len(self.calibrated)
+
+
+def _linear_scores(weights: np.ndarray, intercept: np.ndarray, rows: FeatureRows) -> np.ndarray:
+    """The sparse rows times the weights plus the intercept, one column per weight row (what
+    scipy's product does, without building a scipy matrix for every batch)."""
+    contributions = weights[:, rows.columns].T * rows.values[:, None].astype(np.float64)
+    decision = np.zeros((len(rows), len(weights)))
+    filled = rows.indptr[:-1] < rows.indptr[1:]
+    if filled.any():
+        decision[filled] = np.add.reduceat(contributions, rows.indptr[:-1][filled], axis=0)
+    decision += intercept
+    return decision
+
+
+def _is_calibrated_linear_svm(model) -> bool:
+    """A `CalibratedClassifierCV` with sigmoids over linear SVMs, for more than two labels."""
+    return (
+        type(model) is CalibratedClassifierCV
+        and model.method == "sigmoid"
+        and len(model.classes_) > 2
+        and all(
+            isinstance(c.estimator, LinearSVC)
+            and list(c.estimator.classes_) == list(model.classes_)
+            and len(c.calibrators) == len(model.classes_)
+            for c in model.calibrated_classifiers_
+        )
+    )
