@@ -3,6 +3,7 @@
 import json
 
 from support import EXAMPLES, POLICY, copy_model_folder
+from postguard.artifact import card_path
 from postguard.cli import run
 from postguard.trainer import Material, ensure_model, stale_reason
 
@@ -43,3 +44,13 @@ def test_serve_retrains_when_the_material_changed(tmp_path, model_path):
 def test_serve_trains_when_there_is_no_model(tmp_path):
     material = Material(EXAMPLES, POLICY, base=False)
     assert stale_reason(tmp_path / "postguard.joblib", material).startswith("no model at")
+
+
+def test_a_model_of_an_older_design_is_retrained(tmp_path, model_path):
+    """Cards of releases before the design was recorded belong to the logistic regression."""
+    artifact = copy_model_folder(model_path, tmp_path)
+    material = Material(tmp_path / "examples.csv", tmp_path / "policy.toml", base=True)
+    card = json.loads(card_path(artifact).read_text(encoding="utf-8"))
+    del card["design"]
+    card_path(artifact).write_text(json.dumps(card), encoding="utf-8")
+    assert stale_reason(artifact, material) == "the model was made with another design (chars_words_logistic)"

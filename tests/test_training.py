@@ -168,12 +168,14 @@ def test_model_from_another_sklearn_version_is_refused(tmp_path, model_path):
         load_model(copy)
 
 
-def test_labels_too_few_to_calibrate_get_the_logistic_regression():
-    """A calibrated model needs as many examples per label as its calibration folds; a new
-    topic's first examples or a learning-curve point may have fewer."""
-    folds = DEFAULT_DESIGN().named_steps["model"].cv
-    enough = np.array(["ok"] * 10 + ["strategy"] * folds)
-    too_few = np.array(["ok"] * 10 + ["strategy"] * (folds - 1))
-    default_model = type(DEFAULT_DESIGN().named_steps["model"])
-    assert type(pipeline_for(DEFAULT_DESIGN, enough).named_steps["model"]) is default_model
-    assert type(pipeline_for(DEFAULT_DESIGN, too_few).named_steps["model"]) is LogisticRegression
+def test_labels_too_few_to_calibrate_get_fewer_folds_or_the_logistic_regression():
+    """A calibrated model needs every label in each calibration fold; a learning-curve point
+    may keep only one or two of a topic's examples."""
+    default = DEFAULT_DESIGN().named_steps["model"]
+
+    def model_for(count):
+        return pipeline_for(DEFAULT_DESIGN, np.array(["ok"] * 10 + ["strategy"] * count)).named_steps["model"]
+
+    assert type(model_for(default.cv)) is type(default) and model_for(default.cv).cv == default.cv
+    assert type(model_for(2)) is type(default) and model_for(2).cv == 2
+    assert type(model_for(1)) is LogisticRegression

@@ -37,8 +37,8 @@ def taboo_scores(probabilities: np.ndarray, labels: list[str]) -> np.ndarray:
 
 
 # A pair of neighbouring sentences is scored when one of them is at least this suspicious on its
-# own (taboo score, 1 − P(ok)): on the evaluation set no pair of two calmer sentences ever warned,
-# and skipping them leaves about a quarter of the pairs to score.
+# own (taboo score, 1 − P(ok)): on the evaluation set no pair of two calmer sentences ever warned
+# (measured with the logistic regression), and skipping them leaves about a quarter of the pairs.
 PAIR_FLOOR = 0.3
 
 
@@ -137,11 +137,15 @@ class Classifier:
 
 def _weights_against_harmless(model, topic: str, columns: np.ndarray) -> np.ndarray:
     """The linear weights of `topic` minus those of 'ok', for the given feature columns: for a
-    logistic regression the log-odds of the topic against harmless; for a calibrated SVM the
-    margins, which its sigmoids turn into probabilities that rise with them."""
+    logistic regression the log-odds of the topic against harmless; for a calibrated SVM each
+    label's margin weights times the slope of its sigmoid, so that a word counts as much as it
+    moves that label's probability before normalising."""
     classes = list(model.classes_)
     if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: its SVMs' mean weights
-        coef = np.mean([c.estimator.coef_[:, columns] for c in model.calibrated_classifiers_], axis=0)
+        coef = np.mean([
+            c.estimator.coef_[:, columns] * -np.array([[sigmoid.a_] for sigmoid in c.calibrators])
+            for c in model.calibrated_classifiers_
+        ], axis=0)
     else:
         coef = model.coef_[:, columns]
     if coef.shape[0] == 1:  # binary problem: one row, for classes_[1]

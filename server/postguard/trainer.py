@@ -15,6 +15,7 @@ from .examples import (
     load_base_corpus, load_examples,
 )
 from .config import ConfigError
+from .features import DEFAULT_DESIGN
 from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
 from .policy import HARMLESS, Policy, PolicyError, load_policy
 from .report import format_quality
@@ -158,6 +159,10 @@ def stale_reason(artifact: Path, material: Material) -> str | None:
         return f"no model at {artifact} yet"
     if card.get("sklearn_version") != sklearn.__version__:
         return f"the model was made with scikit-learn {card.get('sklearn_version')}"
+    # Cards without a design come from releases whose only design was the logistic regression.
+    design = card.get("design", "chars_words_logistic")
+    if design != DEFAULT_DESIGN.__name__:
+        return f"the model was made with another design ({design})"
     for name, digest in material.sources().items():
         if card.get(f"{name}_sha256") != digest:
             return f"the model was made from other {name.replace('_', ' ')}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import sklearn
 from joblib import Parallel, delayed
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 
 from .classifier import Classifier, effective_threshold, pairs_worth_scoring, taboo_scores
@@ -115,13 +116,22 @@ def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
 
 
 def pipeline_for(design, labels: np.ndarray):
-    """A fresh pipeline of `design` for these labels. When a label has fewer examples than the
-    model's calibration folds (a new topic's first few examples, a point of the learning
-    curve), the model becomes the logistic regression on the same features, which needs none."""
+    """A fresh pipeline of `design` for these labels. A calibrated model needs each label in
+    every calibration fold: when a label has fewer examples than the folds (a learning-curve
+    point that keeps a quarter of a topic's five examples), it calibrates on fewer folds, and
+    with a single example, which no fold split can hold, the logistic regression on the same
+    features takes its place."""
     pipeline = design()
-    folds = getattr(pipeline.named_steps.get("model"), "cv", None)
-    if isinstance(folds, int) and np.unique(labels, return_counts=True)[1].min() < folds:
-        pipeline.set_params(model=logistic_regression())
+    model = pipeline.named_steps.get("model")
+    if not isinstance(model, CalibratedClassifierCV):
+        return pipeline
+    folds = 5 if model.cv is None else getattr(model.cv, "n_splits", model.cv)  # None: scikit-learn's 5
+    smallest = int(np.unique(labels, return_counts=True)[1].min())
+    if isinstance(folds, int) and smallest < folds:
+        if smallest >= 2:
+            pipeline.set_params(model__cv=smallest)
+        else:
+            pipeline.set_params(model=logistic_regression())
     return pipeline
 
 
@@ -341,6 +351,7 @@ def model_card(
         "version": f"{now:%Y%m%d-%H%M%S}-{fingerprint}",
         "trained_at": now.isoformat(timespec="seconds"),
         "sklearn_version": sklearn.__version__,
+        "design": DEFAULT_DESIGN.__name__,
         "base_corpus": base,
         **{f"{name}_sha256": digest for name, digest in sources.items()},
         "quality": quality,
