@@ -34,7 +34,8 @@ from sklearn.preprocessing import FunctionTransformer, Normalizer  # noqa: E402
 from postguard.evaluation import checker_of, format_sweep, load_cases, measure_checker, threshold_sweep  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import (  # noqa: E402
-    CompactLinearSVC, char_ngrams, chars_words_calibrated_svm, chars_words_logistic, logistic_regression, word_ngrams,
+    CompactLinearSVC, char_ngrams, chars_and_words, chars_words_calibrated_svm, chars_words_logistic,
+    logistic_regression, word_ngrams,
 )
 from postguard.policy import HARMLESS, load_policy  # noqa: E402
 from postguard.training import train  # noqa: E402
@@ -76,8 +77,7 @@ def chars_words_calibrated_svms_averaged():
     """The default's SVM, but as three SVMs trained on two thirds each and calibrated on the
     third left out, their probabilities averaged (`ensemble=True`)."""
     svm = CalibratedClassifierCV(CompactLinearSVC(C=0.5, class_weight="balanced"), method="sigmoid", cv=3)
-    features = FeatureUnion([("chars", char_ngrams()), ("words", word_ngrams())])
-    return Pipeline([("features", features), ("model", svm)])
+    return Pipeline([("features", chars_and_words()), ("model", svm)])
 
 
 class TopicAndTabooModels(BaseEstimator, ClassifierMixin):
@@ -113,8 +113,7 @@ class TopicAndTabooModels(BaseEstimator, ClassifierMixin):
 
 
 def chars_words_topic_and_taboo_logistic():
-    features = FeatureUnion([("chars", char_ngrams()), ("words", word_ngrams())])
-    return Pipeline([("features", features), ("model", TopicAndTabooModels())])
+    return Pipeline([("features", chars_and_words()), ("model", TopicAndTabooModels())])
 
 
 def chars_words_lsa_logistic():

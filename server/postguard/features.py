@@ -61,16 +61,19 @@ def calibrated_linear_svm() -> CalibratedClassifierCV:
     return CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)
 
 
+def chars_and_words() -> FeatureUnion:
+    """The features every design here starts from: character and word n-gram TF-IDF."""
+    return FeatureUnion([("chars", char_ngrams()), ("words", word_ngrams())])
+
+
 def chars_words_logistic() -> Pipeline:
     """Character and word n-grams, TF-IDF, logistic regression."""
-    features = FeatureUnion([("chars", char_ngrams()), ("words", word_ngrams())])
-    return Pipeline([("features", features), ("model", logistic_regression())])
+    return Pipeline([("features", chars_and_words()), ("model", logistic_regression())])
 
 
 def chars_words_calibrated_svm() -> Pipeline:
     """Character and word n-grams, TF-IDF, calibrated linear SVM (the default)."""
-    features = FeatureUnion([("chars", char_ngrams()), ("words", word_ngrams())])
-    return Pipeline([("features", features), ("model", calibrated_linear_svm())])
+    return Pipeline([("features", chars_and_words()), ("model", calibrated_linear_svm())])
 
 
 DEFAULT_DESIGN = chars_words_calibrated_svm

@@ -15,7 +15,7 @@ from .examples import (
     load_base_corpus, load_examples,
 )
 from .config import ConfigError
-from .features import DEFAULT_DESIGN
+from .features import DEFAULT_DESIGN, chars_words_logistic
 from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
 from .policy import HARMLESS, Policy, PolicyError, load_policy
 from .report import format_quality
@@ -160,7 +160,7 @@ def stale_reason(artifact: Path, material: Material) -> str | None:
     if card.get("sklearn_version") != sklearn.__version__:
         return f"the model was made with scikit-learn {card.get('sklearn_version')}"
     # Cards without a design come from releases whose only design was the logistic regression.
-    design = card.get("design", "chars_words_logistic")
+    design = card.get("design", chars_words_logistic.__name__)
     if design != DEFAULT_DESIGN.__name__:
         return f"the model was made with another design ({design})"
     for name, digest in material.sources().items():
