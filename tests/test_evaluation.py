@@ -1,12 +1,16 @@
-"""The quality measurement behind docs/quality.md: the threshold-target sweep."""
+"""The quality measurement behind docs/quality.md: the threshold-target sweep, and the evaluation
+set kept apart from the base corpus."""
+
+import re
 
 import pytest
 
-from support import POLICY
+from support import POLICY, ROOT
 from postguard.cli import run
-from postguard.evaluation import Case, format_sweep, threshold_sweep
-from postguard.examples import Example
+from postguard.evaluation import Case, format_sweep, load_cases, threshold_sweep
+from postguard.examples import Example, load_base_corpus
 from postguard.policy import load_policy
+from postguard.text import normalise
 
 TOPICS = ("financials", "strategy", "unreleased_products", "customer_projects")
 WORDS = {
@@ -52,3 +56,24 @@ def test_evaluate_refuses_a_target_that_is_no_share(share, capsys):
         run(["evaluate", "--targets", share])
     assert exit_.value.code == 2
     assert "must be a share between 0 and 1" in capsys.readouterr().err
+
+
+# Eight words in a row: long enough that everyday phrases ("thank you to all our customers")
+# do not count, short enough to catch a sentence copied with a name changed.
+SHARED_RUN = 8
+
+
+def word_runs(text: str, length: int = SHARED_RUN) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", normalise(text))
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+def test_base_corpus_repeats_no_passage_of_the_evaluation_set():
+    # The evaluation set measures posts the model never saw: a base post that repeats one of
+    # its passages would make the reported recall a memory test.
+    cases = load_cases(ROOT / "eval" / "sample_company.csv")
+    evaluated = set().union(*(word_runs(case.text) for case in cases))
+    base = load_base_corpus(load_policy(POLICY).topic_ids)
+    repeated = [example.text[:80] for example in base if word_runs(example.text) & evaluated]
+    assert len(base) > 5_000 and len(evaluated) > 5_000
+    assert repeated == []
