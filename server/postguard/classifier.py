@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .policy import HARMLESS
-from .scoring import Block, FeatureRow, FeatureRows, LeanScorer, feature_blocks, occurrences
+from .scoring import Block, FeatureRow, FeatureRows, LeanScorer, calibrated_svms, feature_blocks, occurrences
 from .text import strip_punctuation
 
 
@@ -143,8 +143,7 @@ def _weights_against_harmless(model, topic: str, columns: np.ndarray) -> np.ndar
     classes = list(model.classes_)
     if hasattr(model, "calibrated_classifiers_"):  # a calibrated SVM: its SVMs' mean weights
         coef = np.mean([
-            c.estimator.coef_[:, columns] * -np.array([[sigmoid.a_] for sigmoid in c.calibrators])
-            for c in model.calibrated_classifiers_
+            weights[:, columns] * -slopes[:, None] for weights, _, slopes, _ in calibrated_svms(model)
         ], axis=0)
     else:
         coef = model.coef_[:, columns]

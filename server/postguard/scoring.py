@@ -364,13 +364,7 @@ class LeanScorer:
         self.width = sum(block.width for block in blocks)
         self.binary = len(model.classes_) <= 2
         if isinstance(model, CalibratedClassifierCV):
-            # (weights, intercept, sigmoid slopes, sigmoid offsets) per calibrated SVM
-            self.calibrated = [
-                (c.estimator.coef_, c.estimator.intercept_,
-                 np.array([sigmoid.a_ for sigmoid in c.calibrators]),
-                 np.array([sigmoid.b_ for sigmoid in c.calibrators]))
-                for c in model.calibrated_classifiers_
-            ]
+            self.calibrated = calibrated_svms(model)
         else:
             self.calibrated = None
             self.weights = model.coef_  # one row per class (for a binary model: one row, the second class)
@@ -428,6 +422,17 @@ class LeanScorer:
             probabilities[(1.0 < probabilities) & (probabilities <= 1.0 + 1e-5)] = 1.0
             total = probabilities if total is None else total + probabilities
         return total / len(self.calibrated)
+
+
+def calibrated_svms(model: CalibratedClassifierCV) -> list[tuple[np.ndarray, ...]]:
+    """(weights, intercepts, sigmoid slopes, sigmoid offsets) of each calibrated linear SVM: a
+    label's margin m becomes 1 / (1 + exp(slope · m + offset)) before normalising."""
+    return [
+        (c.estimator.coef_, c.estimator.intercept_,
+         np.array([sigmoid.a_ for sigmoid in c.calibrators]),
+         np.array([sigmoid.b_ for sigmoid in c.calibrators]))
+        for c in model.calibrated_classifiers_
+    ]
 
 
 def _linear_scores(weights: np.ndarray, intercept: np.ndarray, rows: FeatureRows) -> np.ndarray:
