@@ -7,7 +7,7 @@ import pytest
 
 from support import POLICY, ROOT
 from postguard.cli import run
-from postguard.evaluation import Case, format_sweep, load_cases, threshold_sweep
+from postguard.evaluation import Case, format_evaluation, format_sweep, load_cases, threshold_sweep
 from postguard.examples import Example, load_base_corpus
 from postguard.policy import load_policy
 from postguard.text import normalise
@@ -37,17 +37,18 @@ def small_material():
 def test_sweep_measures_every_target_from_one_training():
     examples, cases = small_material()
     policy = load_policy(POLICY)
-    points = threshold_sweep(examples, policy, cases, None, [0.001, 0.5])
+    points = threshold_sweep(examples, policy, {"small.csv": cases}, None, [0.001, 0.5])
     assert [target for target, _ in points] == [0.001, 0.5]
-    strict, loose = points[0][1], points[1][1]
+    strict, loose = points[0][1]["small.csv"], points[1][1]["small.csv"]
     # A looser target never raises a threshold: it finds at least as much, warns at least as often.
     assert loose["taboo_recall"][0] >= strict["taboo_recall"][0]
     assert loose["false_alarms_harmless"][0] >= strict["false_alarms_harmless"][0]
     assert strict["taboo_recall"][1] == len(TOPICS)  # every taboo case was measured
     table = format_sweep(points).splitlines()
-    assert table[0].startswith("| target per topic | taboo recall | false alarms |")
-    assert table[2].startswith("| 0.10% | ") and table[3].startswith("| 50.00% | ")
-    assert "tweets flagged" not in table[0]  # no real text given, no column for it
+    assert table[0] == "`small.csv`:"
+    assert table[2].startswith("| target per topic | taboo recall | false alarms |")
+    assert table[4].startswith("| 0.10% | ") and table[5].startswith("| 50.00% | ")
+    assert "tweets flagged" not in table[2]  # no real text given, no column for it
 
 
 @pytest.mark.parametrize("share", ["0", "1", "1.5", "-0.1", "often"])
@@ -68,12 +69,31 @@ def word_runs(text: str, length: int = SHARED_RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
 
 
-def test_base_corpus_repeats_no_passage_of_the_evaluation_set():
-    # The evaluation set measures posts the model never saw: a base post that repeats one of
-    # its passages would make the reported recall a memory test.
-    cases = load_cases(ROOT / "eval" / "sample_company.csv")
+@pytest.mark.parametrize("evaluation_set", ["sample_company.csv", "sample_company_blind.csv"])
+def test_base_corpus_repeats_no_passage_of_the_evaluation_sets(evaluation_set):
+    # An evaluation set measures posts the model never saw: a base post that repeats one of
+    # its passages would make the reported quality a memory test.
+    cases = load_cases(ROOT / "eval" / evaluation_set)
     evaluated = set().union(*(word_runs(case.text) for case in cases))
     base = load_base_corpus(load_policy(POLICY).topic_ids)
     repeated = [example.text[:80] for example in base if word_runs(example.text) & evaluated]
-    assert len(base) > 5_000 and len(evaluated) > 5_000
+    assert len(base) > 5_000 and len(evaluated) > 4_000  # both sides were read
     assert repeated == []
+
+
+def test_evaluate_report_has_a_table_per_evaluation_set():
+    case = {"taboo_recall": (0.5, 2), "topic_accuracy": (1.0, 1), "false_alarms_harmless": (0.0, 3),
+            "false_alarms_hard": (0.0, 1), "evasion_recall": (None, 0), "misses": ["missed"],
+            "false_alarms": []}
+    report = {
+        "shipped": {"first.csv": case, "second.csv": {**case, "taboo_recall": (1.0, 2)}},
+        "learning_curve": [(5, {"first.csv": case, "second.csv": case})],
+        "real_text": {"benign_tweets_flag_rate": (0.01, 1000)},
+    }
+    text = format_evaluation(report, show_errors=True)
+    first, second, real = text.split("\n\n`")[0], text.split("`second.csv`:")[1].split("Real")[0], text.split("Real third-party text:")[1]
+    assert "| recall on taboo posts | 0.500 | 2 |" in first and "- 'missed'" in first
+    assert "| recall on taboo posts | 1.000 | 2 |" in second
+    assert "recall on evasions" not in second  # a set without evasions gets no row for them
+    assert "| 5 | 0.500 | 1.000 | 0.000 | 0.000 | – |" in second
+    assert "| flag rate, real benign German tweets | 0.010 | 1000 |" in real

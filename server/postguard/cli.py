@@ -58,13 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--model", type=Path, default=None, help="model artifact to use")
 
     evaluate = commands.add_parser(
-        "evaluate", help="train on the shipped material and measure on the evaluation set"
+        "evaluate", help="train on the shipped material and measure on the evaluation sets"
     )
     root = Path(__file__).resolve().parents[2]
     evaluate.add_argument("--examples", type=Path, default=root / "model" / "examples.csv")
     evaluate.add_argument("--policy", type=Path, default=root / "model" / "policy.toml")
-    evaluate.add_argument("--cases", type=Path, default=root / "eval" / "sample_company.csv",
-                          help="evaluation CSV text,topic,lang,kind (default: %(default)s)")
+    evaluate.add_argument(
+        "--cases", type=Path, nargs="+", metavar="CSV",
+        default=[root / "eval" / "sample_company.csv", root / "eval" / "sample_company_blind.csv"],
+        help="evaluation sets, CSV text,topic,lang,kind (default: the two sets in eval/)",
+    )
     evaluate.add_argument("--real-data", type=Path, default=root.parent / "shared" / "data",
                           help="folder with third-party evaluation text; skipped when absent")
     evaluate.add_argument("--no-curve", action="store_true", help="skip the learning curve")
@@ -245,7 +248,7 @@ def check(args) -> int:
 
 def evaluate(args) -> int:
     """Print the quality report of docs/quality.md for the given material."""
-    from .evaluation import evaluate as run_evaluation, format_evaluation, format_sweep, load_cases, threshold_sweep
+    from .evaluation import evaluate as run_evaluation, format_evaluation, format_sweep, load_case_sets, threshold_sweep
     from .examples import ExamplesError, load_base_corpus, load_examples
     from .policy import PolicyError, load_policy
 
@@ -253,7 +256,7 @@ def evaluate(args) -> int:
         if args.targets:
             policy = load_policy(args.policy)
             examples = load_examples(args.examples, policy.topic_ids) + load_base_corpus(policy.topic_ids)
-            points = threshold_sweep(examples, policy, load_cases(args.cases), args.real_data, args.targets)
+            points = threshold_sweep(examples, policy, load_case_sets(args.cases), args.real_data, args.targets)
             print(format_sweep(points))
             return 0
         report = run_evaluation(

@@ -115,10 +115,11 @@ def measure_checker(checker: Checker, cases: list[Case], data_dir: Path | None) 
 
 
 def learning_curve(
-    company: list[Example], base: list[Example], policy: Policy, cases: list[Case],
+    company: list[Example], base: list[Example], policy: Policy, case_sets: dict[str, list[Case]],
     sizes: tuple[int, ...] = LEARNING_CURVE,
-) -> list[tuple[int, dict]]:
-    """Quality with the first n company examples per topic (all company harmless posts kept)."""
+) -> list[tuple[int, dict[str, dict]]]:
+    """Quality with the first n company examples per topic (all company harmless posts kept),
+    measured on every evaluation set by the same trained checker."""
     points = []
     for size in sizes:
         taken: dict[str, int] = {}
@@ -127,17 +128,19 @@ def learning_curve(
             if example.topic == HARMLESS or taken.get(example.topic, 0) < size:
                 subset.append(example)
                 taken[example.topic] = taken.get(example.topic, 0) + 1
-        points.append((size, measure_cases(checker_for(subset + base, policy), cases)))
+        checker = checker_for(subset + base, policy)
+        points.append((size, {name: measure_cases(checker, cases) for name, cases in case_sets.items()}))
     return points
 
 
 def threshold_sweep(
-    examples: list[Example], policy: Policy, cases: list[Case], data_dir: Path | None,
+    examples: list[Example], policy: Policy, case_sets: dict[str, list[Case]], data_dir: Path | None,
     targets: list[float], design=DEFAULT_DESIGN,
-) -> list[tuple[float, dict]]:
+) -> list[tuple[float, dict[str, dict]]]:
     """Quality at several false-alarm targets (share of harmless training posts each topic may
-    flag on cross-validation). One training serves all: the cross-validated scores and the
-    fitted model are the same, only the thresholds chosen from them differ, as in `train`."""
+    flag on cross-validation), per evaluation set. One training serves all: the cross-validated
+    scores and the fitted model are the same, only the thresholds chosen from them differ, as
+    in `train`. Real text, when at hand, is measured once per target and shown with every set."""
     labels = np.array([example.topic for example in examples])
     scores, classes = cross_validated_scores(examples, FOLDS, SEED, design)
     pipeline = fit([example.text for example in examples], labels, design)
@@ -145,12 +148,13 @@ def threshold_sweep(
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
         checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
-        points.append((target, measure_checker(checker, cases, data_dir)))
+        real = measure_real_text(checker, data_dir) if data_dir is not None and data_dir.is_dir() else {}
+        points.append((target, {name: {**measure_cases(checker, cases), **real} for name, cases in case_sets.items()}))
     return points
 
 
-def format_sweep(points: list[tuple[float, dict]]) -> str:
-    """The threshold-target table of docs/quality.md."""
+def format_sweep(points: list[tuple[float, dict[str, dict]]]) -> str:
+    """The threshold-target tables of docs/quality.md, one per evaluation set."""
     columns = {
         "taboo_recall": "taboo recall",
         "false_alarms_harmless": "false alarms",
@@ -159,36 +163,46 @@ def format_sweep(points: list[tuple[float, dict]]) -> str:
         "benign_tweets_flag_rate": "tweets flagged",
         "financial_news_financials_rate": "financial news → financials",
     }
-    shown = [key for key in columns if all(key in measured for _, measured in points)]
-    lines = [
-        "| target per topic | " + " | ".join(columns[key] for key in shown) + " |",
-        "|---|" + "---|" * len(shown),
-    ]
-    for target, measured in points:
-        lines.append(f"| {target:.2%} | " + " | ".join(_fmt(measured[key][0]) for key in shown) + " |")
-    return "\n".join(lines)
+    blocks = []
+    for name in points[0][1] if points else ():
+        shown = [key for key in columns if all(key in measured[name] for _, measured in points)]
+        lines = [
+            f"`{name}`:",
+            "",
+            "| target per topic | " + " | ".join(columns[key] for key in shown) + " |",
+            "|---|" + "---|" * len(shown),
+        ]
+        for target, measured in points:
+            lines.append(f"| {target:.2%} | " + " | ".join(_fmt(measured[name][key][0]) for key in shown) + " |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def load_case_sets(paths: list[Path]) -> dict[str, list[Case]]:
+    """Evaluation sets by file name, in the order given."""
+    return {Path(path).name: load_cases(path) for path in paths}
 
 
 def evaluate(
-    examples_path: Path, policy: Policy, cases_path: Path, data_dir: Path | None,
+    examples_path: Path, policy: Policy, case_paths: list[Path], data_dir: Path | None,
     curve: bool = True,
 ) -> dict:
-    """Everything the quality document reports, for the shipped material."""
+    """Everything the quality document reports, for the shipped material, on every set."""
     company = load_examples(examples_path, policy.topic_ids)
     base = load_base_corpus(policy.topic_ids)
-    cases = load_cases(cases_path)
+    case_sets = load_case_sets(case_paths)
     checker = checker_for(company + base, policy)
-    report = {"shipped": measure_cases(checker, cases)}
+    report = {"shipped": {name: measure_cases(checker, cases) for name, cases in case_sets.items()}}
     if data_dir is not None and data_dir.is_dir():
         report["real_text"] = measure_real_text(checker, data_dir)
     if curve:
-        report["learning_curve"] = learning_curve(company, base, policy, cases)
+        report["learning_curve"] = learning_curve(company, base, policy, case_sets)
     return report
 
 
 def format_evaluation(report: dict, show_errors: bool = False) -> str:
-    """The evaluation as Markdown tables, ready for docs/quality.md."""
-    lines = ["| measure | value | posts |", "|---|---|---|"]
+    """The evaluation as Markdown tables, ready for docs/quality.md: per evaluation set the
+    measures, the learning curve and (on request) the misses and false alarms; then real text."""
     names = {
         "taboo_recall": "recall on taboo posts",
         "topic_accuracy": "topic accuracy among flagged posts",
@@ -198,27 +212,39 @@ def format_evaluation(report: dict, show_errors: bool = False) -> str:
         "benign_tweets_flag_rate": "flag rate, real benign German tweets",
         "financial_news_financials_rate": "financials rate, real financial-news sentences",
     }
-    shipped = {**report["shipped"], **report.get("real_text", {})}
-    for key, name in names.items():
-        if key in shipped:
-            value, count = shipped[key]
-            lines.append(f"| {name} | {_fmt(value)} | {count} |")
-    if "learning_curve" in report:
-        lines += [
-            "",
-            "| company examples per topic | taboo recall | topic accuracy | false alarms | hard false alarms | evasion recall |",
-            "|---|---|---|---|---|---|",
-        ]
-        for size, m in report["learning_curve"]:
-            lines.append(
-                f"| {size} | {_fmt(m['taboo_recall'][0])} | {_fmt(m['topic_accuracy'][0])} | "
-                f"{_fmt(m['false_alarms_harmless'][0])} | {_fmt(m['false_alarms_hard'][0])} | "
-                f"{_fmt(m['evasion_recall'][0])} |"
-            )
-    if show_errors:
-        lines += ["", "Missed taboo posts:"] + [f"- {t[:160]!r}" for t in report["shipped"]["misses"]]
-        lines += ["", "False alarms:"] + [f"- [{d}] {t[:160]!r}" for t, d in report["shipped"]["false_alarms"]]
-    return "\n".join(lines)
+    blocks = []
+    for set_name, shipped in report["shipped"].items():
+        lines = [f"`{set_name}`:", "", "| measure | value | posts |", "|---|---|---|"]
+        for key, name in names.items():
+            if key in shipped and shipped[key][1]:
+                value, count = shipped[key]
+                lines.append(f"| {name} | {_fmt(value)} | {count} |")
+        if "learning_curve" in report:
+            lines += [
+                "",
+                "| company examples per topic | taboo recall | topic accuracy | false alarms | hard false alarms | evasion recall |",
+                "|---|---|---|---|---|---|",
+            ]
+            for size, per_set in report["learning_curve"]:
+                m = per_set[set_name]
+                lines.append(
+                    f"| {size} | {_fmt(m['taboo_recall'][0])} | {_fmt(m['topic_accuracy'][0])} | "
+                    f"{_fmt(m['false_alarms_harmless'][0])} | {_fmt(m['false_alarms_hard'][0])} | "
+                    f"{_fmt(m['evasion_recall'][0])} |"
+                )
+        if show_errors:
+            lines += ["", "Missed taboo posts:"] + [f"- {t[:160]!r}" for t in shipped["misses"]]
+            lines += ["", "False alarms:"] + [f"- [{d}] {t[:160]!r}" for t, d in shipped["false_alarms"]]
+        blocks.append("\n".join(lines))
+    real = report.get("real_text", {})
+    if real:
+        lines = ["Real third-party text:", "", "| measure | value | posts |", "|---|---|---|"]
+        for key, name in names.items():
+            if key in real:
+                value, count = real[key]
+                lines.append(f"| {name} | {_fmt(value)} | {count} |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _fmt(value) -> str:
