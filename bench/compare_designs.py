@@ -150,7 +150,7 @@ def main() -> int:
     chosen = {name: design for name, design in DESIGNS.items() if not args.design or name in args.design}
     if args.targets:
         for name, design in chosen.items():
-            points = threshold_sweep(examples, policy, cases, args.real_data, args.targets, design)
+            points = threshold_sweep(examples, policy, {"sample_company.csv": cases}, args.real_data, args.targets, design)
             print(f"{name}:\n\n{format_sweep(points)}\n", flush=True)
         return 0
     print("| design | CV recall | CV false alarms | taboo recall | topic accuracy | false alarms "

@@ -90,9 +90,12 @@ def measure_cases(checker: Checker, cases: list[Case]) -> dict:
     }
 
 
-def measure_real_text(checker: Checker, data_dir: Path) -> dict:
-    """Flag rate on real benign German tweets; financials rate on real financial-news sentences."""
+def measure_real_text(checker: Checker, data_dir: Path | None) -> dict:
+    """Flag rate on real benign German tweets; financials rate on real financial-news sentences.
+    Empty when `data_dir` is not given or not there: the third-party data is optional."""
     results = {}
+    if data_dir is None or not data_dir.is_dir():
+        return results
     tweets = data_dir / "germeval2018_benign_de_tweets.csv"
     if tweets.is_file():
         texts = read_texts(tweets)
@@ -107,11 +110,8 @@ def measure_real_text(checker: Checker, data_dir: Path) -> dict:
 
 
 def measure_checker(checker: Checker, cases: list[Case], data_dir: Path | None) -> dict:
-    """`measure_cases`, and `measure_real_text` when `data_dir` is a folder, in one dict."""
-    measured = measure_cases(checker, cases)
-    if data_dir is not None and data_dir.is_dir():
-        measured.update(measure_real_text(checker, data_dir))
-    return measured
+    """`measure_cases` and `measure_real_text` in one dict."""
+    return {**measure_cases(checker, cases), **measure_real_text(checker, data_dir)}
 
 
 def learning_curve(
@@ -148,7 +148,7 @@ def threshold_sweep(
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
         checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
-        real = measure_real_text(checker, data_dir) if data_dir is not None and data_dir.is_dir() else {}
+        real = measure_real_text(checker, data_dir)
         points.append((target, {name: {**measure_cases(checker, cases), **real} for name, cases in case_sets.items()}))
     return points
 
@@ -192,9 +192,10 @@ def evaluate(
     base = load_base_corpus(policy.topic_ids)
     case_sets = load_case_sets(case_paths)
     checker = checker_for(company + base, policy)
-    report = {"shipped": {name: measure_cases(checker, cases) for name, cases in case_sets.items()}}
-    if data_dir is not None and data_dir.is_dir():
-        report["real_text"] = measure_real_text(checker, data_dir)
+    report = {
+        "shipped": {name: measure_cases(checker, cases) for name, cases in case_sets.items()},
+        "real_text": measure_real_text(checker, data_dir),
+    }
     if curve:
         report["learning_curve"] = learning_curve(company, base, policy, case_sets)
     return report
@@ -212,13 +213,16 @@ def format_evaluation(report: dict, show_errors: bool = False) -> str:
         "benign_tweets_flag_rate": "flag rate, real benign German tweets",
         "financial_news_financials_rate": "financials rate, real financial-news sentences",
     }
+
+    def measure_table(measured: dict) -> list[str]:  # a row for each measure with posts behind it
+        rows = [(name, *measured[key]) for key, name in names.items() if key in measured and measured[key][1]]
+        return ["| measure | value | posts |", "|---|---|---|"] + [
+            f"| {name} | {_fmt(value)} | {count} |" for name, value, count in rows
+        ]
+
     blocks = []
     for set_name, shipped in report["shipped"].items():
-        lines = [f"`{set_name}`:", "", "| measure | value | posts |", "|---|---|---|"]
-        for key, name in names.items():
-            if key in shipped and shipped[key][1]:
-                value, count = shipped[key]
-                lines.append(f"| {name} | {_fmt(value)} | {count} |")
+        lines = [f"`{set_name}`:", ""] + measure_table(shipped)
         if "learning_curve" in report:
             lines += [
                 "",
@@ -236,14 +240,8 @@ def format_evaluation(report: dict, show_errors: bool = False) -> str:
             lines += ["", "Missed taboo posts:"] + [f"- {t[:160]!r}" for t in shipped["misses"]]
             lines += ["", "False alarms:"] + [f"- [{d}] {t[:160]!r}" for t, d in shipped["false_alarms"]]
         blocks.append("\n".join(lines))
-    real = report.get("real_text", {})
-    if real:
-        lines = ["Real third-party text:", "", "| measure | value | posts |", "|---|---|---|"]
-        for key, name in names.items():
-            if key in real:
-                value, count = real[key]
-                lines.append(f"| {name} | {_fmt(value)} | {count} |")
-        blocks.append("\n".join(lines))
+    if report.get("real_text"):
+        blocks.append("\n".join(["Real third-party text:", ""] + measure_table(report["real_text"])))
     return "\n\n".join(blocks)
 
 
