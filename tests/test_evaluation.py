@@ -69,7 +69,7 @@ def word_runs(text: str, length: int = SHARED_RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
 
 
-@pytest.mark.parametrize("evaluation_set", ["sample_company.csv", "sample_company_blind.csv"])
+@pytest.mark.parametrize("evaluation_set", sorted(path.name for path in (ROOT / "eval").glob("*.csv")))
 def test_base_corpus_repeats_no_passage_of_the_evaluation_sets(evaluation_set):
     # An evaluation set measures posts the model never saw: a base post that repeats one of
     # its passages would make the reported quality a memory test.
@@ -79,6 +79,13 @@ def test_base_corpus_repeats_no_passage_of_the_evaluation_sets(evaluation_set):
     repeated = [example.text[:80] for example in base if word_runs(example.text) & evaluated]
     assert len(base) > 5_000 and len(evaluated) > 4_000  # both sides were read
     assert repeated == []
+
+
+def test_evaluate_without_evaluation_sets_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    # An installed package has no eval/ folder beside it: say so instead of measuring nothing.
+    monkeypatch.setattr("postguard.cli.EVALUATION_SETS", tmp_path)
+    assert run(["evaluate", "--no-curve"]) == 2
+    assert f"no evaluation sets in {tmp_path}" in capsys.readouterr().err
 
 
 def test_evaluate_report_has_a_table_per_evaluation_set():

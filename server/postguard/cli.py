@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .paths import default_artifact, default_model_dir, install_shipped_material, material_for
 
+# The sample company's evaluation sets, beside the package in a checkout (absent from a wheel).
+EVALUATION_SETS = Path(__file__).resolve().parents[2] / "eval"
 TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
            "why": "Warum", "guideline": "Leitlinie", "instead": "Stattdessen",
@@ -65,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--policy", type=Path, default=root / "model" / "policy.toml")
     evaluate.add_argument(
         "--cases", type=Path, nargs="+", metavar="CSV",
-        default=[root / "eval" / "sample_company.csv", root / "eval" / "sample_company_blind.csv"],
-        help="evaluation sets, CSV text,topic,lang,kind (default: the two sets in eval/)",
+        help="evaluation sets, CSV text,topic,lang,kind (default: every set in eval/)",
     )
     evaluate.add_argument("--real-data", type=Path, default=root.parent / "shared" / "data",
                           help="folder with third-party evaluation text; skipped when absent")
@@ -252,15 +253,20 @@ def evaluate(args) -> int:
     from .examples import ExamplesError, load_base_corpus, load_examples
     from .policy import PolicyError, load_policy
 
+    cases = args.cases or sorted(EVALUATION_SETS.glob("*.csv"))
+    if not cases:
+        print(f"error: cannot evaluate: no evaluation sets in {EVALUATION_SETS}; give --cases CSV ...",
+              file=sys.stderr)
+        return 2
     try:
         if args.targets:
             policy = load_policy(args.policy)
             examples = load_examples(args.examples, policy.topic_ids) + load_base_corpus(policy.topic_ids)
-            points = threshold_sweep(examples, policy, load_case_sets(args.cases), args.real_data, args.targets)
+            points = threshold_sweep(examples, policy, load_case_sets(cases), args.real_data, args.targets)
             print(format_sweep(points))
             return 0
         report = run_evaluation(
-            args.examples, load_policy(args.policy), args.cases, args.real_data,
+            args.examples, load_policy(args.policy), cases, args.real_data,
             curve=not args.no_curve,
         )
     except (PolicyError, ExamplesError, OSError, KeyError) as exc:
