@@ -9,10 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from .paths import default_artifact, default_model_dir, install_shipped_material, material_for
+from .paths import (
+    CHECKOUT, EVALUATION_SETS, EXAMPLES_NAME, POLICY_NAME, SOURCE_MODEL_DIR, default_artifact,
+    default_model_dir, install_shipped_material, material_for,
+)
 
-# The sample company's evaluation sets, beside the package in a checkout (absent from a wheel).
-EVALUATION_SETS = Path(__file__).resolve().parents[2] / "eval"
 TERMINAL_TEXTS = {
     "de": {"none": "Keine Hinweise: der Beitrag sieht unbedenklich aus.", "found": "Hinweise",
            "why": "Warum", "guideline": "Leitlinie", "instead": "Stattdessen",
@@ -62,14 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="train on the shipped material and measure on the evaluation sets"
     )
-    root = Path(__file__).resolve().parents[2]
-    evaluate.add_argument("--examples", type=Path, default=root / "model" / "examples.csv")
-    evaluate.add_argument("--policy", type=Path, default=root / "model" / "policy.toml")
+    evaluate.add_argument("--examples", type=Path, default=SOURCE_MODEL_DIR / EXAMPLES_NAME)
+    evaluate.add_argument("--policy", type=Path, default=SOURCE_MODEL_DIR / POLICY_NAME)
     evaluate.add_argument(
         "--cases", type=Path, nargs="+", metavar="CSV",
         help="evaluation sets, CSV text,topic,lang,kind (default: every set in eval/)",
     )
-    evaluate.add_argument("--real-data", type=Path, default=root.parent / "shared" / "data",
+    evaluate.add_argument("--real-data", type=Path, default=CHECKOUT.parent / "shared" / "data",
                           help="folder with third-party evaluation text; skipped when absent")
     evaluate.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     evaluate.add_argument("--errors", action="store_true", help="list misses and false alarms")

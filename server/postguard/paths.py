@@ -12,7 +12,10 @@ from pathlib import Path
 ARTIFACT_NAME = "postguard.joblib"
 POLICY_NAME = "policy.toml"
 EXAMPLES_NAME = "examples.csv"
-SOURCE_MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+# The checkout the package runs from (in a wheel, folders beside it are absent).
+CHECKOUT = Path(__file__).resolve().parents[2]
+SOURCE_MODEL_DIR = CHECKOUT / "model"
+EVALUATION_SETS = CHECKOUT / "eval"  # the sample company's evaluation sets
 # What was last copied from the package into a model folder: sha256 per file name.
 SHIPPED_STAMP = ".shipped.json"
 
