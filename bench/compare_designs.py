@@ -2,6 +2,7 @@
 
     python bench/compare_designs.py [--design NAME ...] [--real-data ../shared/data]
     python bench/compare_designs.py --design NAME --targets 0.01 0.015  # false-alarm targets
+    python bench/compare_designs.py --design NAME --cases eval/*.csv     # every evaluation set
 
 Each design is trained the same way (base corpus + model/examples.csv, sentence rounds,
 thresholds from 5-fold cross-validation) and measured twice: by that cross-validation (the
@@ -31,7 +32,9 @@ from sklearn.decomposition import TruncatedSVD  # noqa: E402
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, Normalizer  # noqa: E402
 
-from postguard.evaluation import checker_of, format_sweep, load_cases, measure_checker, threshold_sweep  # noqa: E402
+from postguard.evaluation import (  # noqa: E402
+    checker_of, format_sweep, load_case_sets, measure_checker, row_label, threshold_sweep,
+)
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import (  # noqa: E402
     CompactLinearSVC, char_ngrams, chars_and_words, chars_words_calibrated_svm, chars_words_logistic,
@@ -142,15 +145,17 @@ def main() -> int:
     parser.add_argument("--design", action="append", choices=list(DESIGNS), help="only these designs")
     parser.add_argument("--targets", type=float, nargs="+", metavar="SHARE",
                         help="false-alarm targets per topic to measure each design at")
+    parser.add_argument("--cases", type=Path, nargs="+", default=[ROOT / "eval" / "sample_company.csv"],
+                        metavar="CSV", help="evaluation sets (default: the first; eval/*.csv for every set)")
     args = parser.parse_args()
     policy = load_policy(ROOT / "model" / "policy.toml")
     examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids)
     examples += load_base_corpus(policy.topic_ids)
-    cases = load_cases(ROOT / "eval" / "sample_company.csv")
+    case_sets = load_case_sets(args.cases)
     chosen = {name: design for name, design in DESIGNS.items() if not args.design or name in args.design}
     if args.targets:
         for name, design in chosen.items():
-            points = threshold_sweep(examples, policy, {"sample_company.csv": cases}, args.real_data, args.targets, design)
+            points = threshold_sweep(examples, policy, case_sets, args.real_data, args.targets, design)
             print(f"{name}:\n\n{format_sweep(points)}\n", flush=True)
         return 0
     print("| design | CV recall | CV false alarms | taboo recall | topic accuracy | false alarms "
@@ -160,14 +165,16 @@ def main() -> int:
         started = time.perf_counter()
         result = train(examples, policy, design=design)
         seconds = time.perf_counter() - started
-        measured = measure_checker(checker_of(result.classifier, policy), cases, args.real_data)
-        cells = [result.quality["all"]["taboo_recall"], result.quality["all"]["false_alarm_rate"]]
-        cells += [measured.get(key, (None,))[0] for key in (
-            "taboo_recall", "topic_accuracy", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
-            "benign_tweets_flag_rate", "financial_news_financials_rate",
-        )]
-        print(f"| {name} | " + " | ".join("–" if c is None else f"{c:.3f}" for c in cells)
-              + f" | {seconds:.0f} |", flush=True)
+        checker = checker_of(result.classifier, policy)
+        for set_name, cases in case_sets.items():
+            measured = measure_checker(checker, cases, args.real_data)
+            cells = [result.quality["all"]["taboo_recall"], result.quality["all"]["false_alarm_rate"]]
+            cells += [measured.get(key, (None,))[0] for key in (
+                "taboo_recall", "topic_accuracy", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
+                "benign_tweets_flag_rate", "financial_news_financials_rate",
+            )]
+            print(f"| {row_label(name, set_name, case_sets)} | "
+                  + " | ".join("–" if c is None else f"{c:.3f}" for c in cells) + f" | {seconds:.0f} |", flush=True)
     return 0
 
 

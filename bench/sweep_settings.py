@@ -1,6 +1,6 @@
 """Sweep settings of the default design: cross-validated quality beside the evaluation set's.
 
-    python bench/sweep_settings.py [--seed 0] [--only "C 3" ...] [--real-data ../shared/data]
+    python bench/sweep_settings.py [--seed 0] [--only "C 3" ...] [--real-data ../shared/data] [--cases eval/*.csv]
 
 Each setting changes one thing of `features.chars_words_logistic` (the default design until
 6 December 2026, when the calibrated linear SVM replaced it) and is trained as the shipped model
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from postguard.evaluation import checker_of, load_cases, measure_checker  # noqa: E402
+from postguard.evaluation import checker_of, load_case_sets, measure_checker, row_label  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import chars_words_logistic  # noqa: E402
 from postguard.policy import load_policy  # noqa: E402
@@ -65,11 +65,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="shuffle of the cross-validation folds")
     parser.add_argument("--only", action="append", choices=list(SETTINGS), help="only these settings")
     parser.add_argument("--real-data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--cases", type=Path, nargs="+", default=[ROOT / "eval" / "sample_company.csv"],
+                        metavar="CSV", help="evaluation sets (default: the first; eval/*.csv for every set)")
     args = parser.parse_args()
     policy = load_policy(ROOT / "model" / "policy.toml")
     examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids)
     examples += load_base_corpus(policy.topic_ids)
-    cases = load_cases(ROOT / "eval" / "sample_company.csv")
+    case_sets = load_case_sets(args.cases)
     print(f"| setting (fold seed {args.seed}) | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, make in SETTINGS.items():
@@ -77,14 +79,16 @@ def main() -> int:
             continue
         result = train(examples, policy, seed=args.seed, design=make)
         cv, company = result.quality["all"], result.quality["company"]
-        measured = measure_checker(checker_of(result.classifier, policy), cases, args.real_data)
-        cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]
-        cells += [measured.get(key, (None,))[0] for key in (
-            "taboo_recall", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
-            "benign_tweets_flag_rate", "financial_news_financials_rate",
-        )]
-        print(f"| {name} | " + " | ".join("–" if cell is None else f"{cell:.3f}" for cell in cells) + " |",
-              flush=True)
+        checker = checker_of(result.classifier, policy)
+        for set_name, cases in case_sets.items():
+            measured = measure_checker(checker, cases, args.real_data)
+            cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]
+            cells += [measured.get(key, (None,))[0] for key in (
+                "taboo_recall", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",
+                "benign_tweets_flag_rate", "financial_news_financials_rate",
+            )]
+            print(f"| {row_label(name, set_name, case_sets)} | "
+                  + " | ".join("–" if cell is None else f"{cell:.3f}" for cell in cells) + " |", flush=True)
     return 0
 
 

@@ -183,6 +183,11 @@ def load_case_sets(paths: list[Path]) -> dict[str, list[Case]]:
     return {Path(path).name: load_cases(path) for path in paths}
 
 
+def row_label(name: str, set_name: str, case_sets: dict[str, list[Case]]) -> str:
+    """A benchmark table's row name: with the evaluation set's name when several are measured."""
+    return name if len(case_sets) == 1 else f"{name}, {set_name}"
+
+
 def evaluate(
     examples_path: Path, policy: Policy, case_paths: list[Path], data_dir: Path | None,
     curve: bool = True,
