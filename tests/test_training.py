@@ -179,3 +179,22 @@ def test_labels_too_few_to_calibrate_get_fewer_folds_or_the_logistic_regression(
     assert type(model_for(default.cv)) is type(default) and model_for(default.cv).cv == default.cv
     assert type(model_for(2)) is type(default) and model_for(2).cv == 2
     assert type(model_for(1)) is LogisticRegression
+
+
+def test_small_material_keeps_every_ngram_and_trains():
+    """With a handful of examples the usual minimum count and the maximum share would leave no
+    n-gram at all ("After pruning, no terms remain"); small material keeps them all."""
+    from postguard.features import MIN_DF
+    from postguard.training import SMALL_MATERIAL, fit
+
+    def min_dfs(count):
+        features = pipeline_for(DEFAULT_DESIGN, np.array(["ok", "strategy"] * (count // 2))).named_steps["features"]
+        return {transformer.min_df for _, transformer in features.transformer_list}
+
+    assert min_dfs(SMALL_MATERIAL) == {MIN_DF} and min_dfs(40) == {1}
+    texts = [f"Harmless post number {n} about our summer party" for n in range(8)]
+    texts += ["Die Tarifverhandlungen stocken.", "Tarifverhandlungen: Angebot 4 %.", "Die Gewerkschaft droht."]
+    labels = np.array(["ok"] * 8 + ["strategy"] * 3)
+    pipeline = fit(texts, labels)
+    assert list(pipeline.classes_) == ["ok", "strategy"]
+    assert pipeline.predict(["Tarifverhandlungen mit der Gewerkschaft"])[0] == "strategy"
