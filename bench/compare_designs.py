@@ -166,8 +166,7 @@ def main() -> int:
         result = train(examples, policy, design=design)
         seconds = time.perf_counter() - started
         checker = checker_of(result.classifier, policy)
-        for set_name, cases in case_sets.items():
-            measured = measure_checker(checker, cases, args.real_data)
+        for set_name, measured in measure_checker(checker, case_sets, args.real_data).items():
             cells = [result.quality["all"]["taboo_recall"], result.quality["all"]["false_alarm_rate"]]
             cells += [measured.get(key, (None,))[0] for key in (
                 "taboo_recall", "topic_accuracy", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",

@@ -80,8 +80,7 @@ def main() -> int:
         result = train(examples, policy, seed=args.seed, design=make)
         cv, company = result.quality["all"], result.quality["company"]
         checker = checker_of(result.classifier, policy)
-        for set_name, cases in case_sets.items():
-            measured = measure_checker(checker, cases, args.real_data)
+        for set_name, measured in measure_checker(checker, case_sets, args.real_data).items():
             cells = [cv["taboo_recall"], cv["false_alarm_rate"], company["taboo_recall"], company["false_alarm_rate"]]
             cells += [measured.get(key, (None,))[0] for key in (
                 "taboo_recall", "false_alarms_harmless", "false_alarms_hard", "evasion_recall",

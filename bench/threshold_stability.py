@@ -62,8 +62,7 @@ def main() -> int:
         cv = [measure(scores[seed], classes, labels, thresholds) for seed in args.seeds]
         classifier = Classifier(pipeline=pipeline, thresholds=thresholds)
         checker = checker_of(classifier, policy)
-        for set_name, cases in case_sets.items():
-            measured = measure_checker(checker, cases, args.real_data)
+        for set_name, measured in measure_checker(checker, case_sets, args.real_data).items():
             cells = [f"{thresholds[topic]:.3f}" for topic in topics]
             cells += [f"{np.mean([m['taboo_recall'] for m in cv]):.3f}",
                       f"{np.mean([m['false_alarm_rate'] for m in cv]):.3f}"]

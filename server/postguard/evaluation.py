@@ -109,9 +109,10 @@ def measure_real_text(checker: Checker, data_dir: Path | None) -> dict:
     return results
 
 
-def measure_checker(checker: Checker, cases: list[Case], data_dir: Path | None) -> dict:
-    """`measure_cases` and `measure_real_text` in one dict."""
-    return {**measure_cases(checker, cases), **measure_real_text(checker, data_dir)}
+def measure_checker(checker: Checker, case_sets: dict[str, list[Case]], data_dir: Path | None) -> dict[str, dict]:
+    """Per evaluation set, `measure_cases` with `measure_real_text` (measured once) in one dict."""
+    real = measure_real_text(checker, data_dir)
+    return {name: {**measure_cases(checker, cases), **real} for name, cases in case_sets.items()}
 
 
 def learning_curve(
@@ -148,8 +149,7 @@ def threshold_sweep(
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
         checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
-        real = measure_real_text(checker, data_dir)
-        points.append((target, {name: {**measure_cases(checker, cases), **real} for name, cases in case_sets.items()}))
+        points.append((target, measure_checker(checker, case_sets, data_dir)))
     return points
 
 
