@@ -54,3 +54,21 @@ def test_a_model_of_an_older_design_is_retrained(tmp_path, model_path):
     del card["design"]
     card_path(artifact).write_text(json.dumps(card), encoding="utf-8")
     assert stale_reason(artifact, material) == "the model was made with another design (chars_words_logistic)"
+
+
+def test_a_model_made_with_other_settings_is_retrained(tmp_path, model_path, monkeypatch):
+    """A setting inside the design (here the n-gram minimum) changes the model as much as its
+    examples do, though the design keeps its name."""
+    artifact = copy_model_folder(model_path, tmp_path)
+    material = Material(tmp_path / "examples.csv", tmp_path / "policy.toml", base=True)
+    assert stale_reason(artifact, material) is None
+    monkeypatch.setattr("postguard.features.MIN_DF", 2)
+    assert stale_reason(artifact, material) == "the model was made with other classifier settings"
+    monkeypatch.undo()
+    monkeypatch.setattr("postguard.training.FALSE_ALARM_TARGET_PER_TOPIC", 0.02)
+    assert stale_reason(artifact, material) == "the model was made with other classifier settings"
+    monkeypatch.undo()
+    card = json.loads(card_path(artifact).read_text(encoding="utf-8"))
+    del card["settings_sha256"]  # cards of releases before the settings were recorded
+    card_path(artifact).write_text(json.dumps(card), encoding="utf-8")
+    assert stale_reason(artifact, material) == "the model was made with other classifier settings"

@@ -19,7 +19,7 @@ from .features import DEFAULT_DESIGN, chars_words_logistic
 from .paths import ARTIFACT_NAME, EXAMPLES_NAME, POLICY_NAME, default_model_dir
 from .policy import HARMLESS, Policy, PolicyError, load_policy
 from .report import format_quality
-from .training import TrainingResult, model_card, train
+from .training import TrainingResult, model_card, settings_digest, train
 
 # The quality gate: a new model may not lose more than this on the company's own examples.
 GATE_MAX_F1_DROP = 0.05
@@ -163,6 +163,9 @@ def stale_reason(artifact: Path, material: Material) -> str | None:
     design = card.get("design", chars_words_logistic.__name__)
     if design != DEFAULT_DESIGN.__name__:
         return f"the model was made with another design ({design})"
+    # Cards before the settings were recorded may hold any of them (such as another n-gram minimum).
+    if card.get("settings_sha256") != settings_digest():
+        return "the model was made with other classifier settings"
     for name, digest in material.sources().items():
         if card.get(f"{name}_sha256") != digest:
             return f"the model was made from other {name.replace('_', ' ')}"

@@ -352,6 +352,29 @@ def measure(
     }
 
 
+def settings_digest(design=DEFAULT_DESIGN) -> str:
+    """A fingerprint of every setting that shapes a trained model beyond its material: the
+    design's parameters (n-gram ranges, `min_df`, C, ...) and the training constants above.
+    A model whose card holds another one was made by other code and is retrained."""
+    settings = {name: _setting(value) for name, value in design().get_params(deep=True).items()}
+    settings.update(
+        false_alarm_target=FALSE_ALARM_TARGET_PER_TOPIC, threshold_floor=THRESHOLD_FLOOR,
+        min_sentence_words=MIN_SENTENCE_WORDS, folds=FOLDS, seed=SEED, small_material=SMALL_MATERIAL,
+    )
+    text = "\n".join(f"{name}={settings[name]}" for name in sorted(settings))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _setting(value) -> str:
+    """A parameter as text; an estimator, or a list of named ones, by its class names (its own
+    parameters are listed beside it by `get_params(deep=True)`)."""
+    if hasattr(value, "get_params"):
+        return type(value).__qualname__
+    if isinstance(value, (list, tuple)) and any(isinstance(item, tuple) for item in value):
+        return repr([(name, _setting(step)) for name, step in value])
+    return repr(value)
+
+
 def model_card(
     quality: dict, sources: dict[str, str], base: bool, now: dt.datetime | None = None
 ) -> dict:
@@ -363,6 +386,7 @@ def model_card(
         "trained_at": now.isoformat(timespec="seconds"),
         "sklearn_version": sklearn.__version__,
         "design": DEFAULT_DESIGN.__name__,
+        "settings_sha256": settings_digest(),
         "base_corpus": base,
         **{f"{name}_sha256": digest for name, digest in sources.items()},
         "quality": quality,
