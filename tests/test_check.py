@@ -192,6 +192,7 @@ def test_a_pair_finding_spans_both_sentences_and_its_evidence_is_in_them(checker
     import numpy as np
 
     import postguard.classifier as classifier_module
+    from postguard.classifier import discounted_for_length
 
     first = "Die Eigentümer haben sich wieder mit den Banken getroffen."
     second = "Es kommt etwas Großes auf uns alle zu, mehr darf ich noch nicht sagen."
@@ -201,12 +202,55 @@ def test_a_pair_finding_spans_both_sentences_and_its_evidence_is_in_them(checker
     singles = classifier.scores([normalise(first), normalise(second)])[:, column]
     together = classifier.scores([f"{normalise(first)} {normalise(second)}"])[0, column]
     assert together > singles.max()  # read together, the two say more than either alone
-    # Thresholds for this test: strategy warns between the sentences' scores and the pair's.
+    # Thresholds for this test: strategy warns between the sentences' scores and the pair's, as
+    # the thresholds see them in a post of four sentences.
     limits = np.full_like(checker._limits, np.inf)
-    limits[column] = (singles.max() + together) / 2
+    limits[column] = discounted_for_length((singles.max() + together) / 2, 4)
     monkeypatch.setattr(checker, "_limits", limits)
     monkeypatch.setattr(classifier_module, "PAIR_FLOOR", 0.0)  # score every pair
     findings = checker.check(text).findings
     assert [f.topic for f in findings] == ["strategy"]
     assert utf16_slice(text, findings[0].offset, findings[0].length) == f"{first} {second}"
     assert findings[0].evidence and all(term.lower() in f"{first} {second}".lower() for term in findings[0].evidence)
+
+
+def test_a_long_post_needs_higher_odds_before_a_sentence_warns():
+    import numpy as np
+
+    from postguard.classifier import TYPICAL_POST_SENTENCES, discounted_for_length
+
+    scores = np.array([[0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
+    assert np.allclose(discounted_for_length(scores, TYPICAL_POST_SENTENCES), scores)
+    assert np.allclose(discounted_for_length(scores, 1), scores)  # short posts are not eased
+    odds = lambda p: p / (1 - p)
+    assert np.allclose(odds(discounted_for_length(0.8, 4 * TYPICAL_POST_SENTENCES)), odds(0.8) / 4)
+    per_row = discounted_for_length(scores, np.array([1, 2 * TYPICAL_POST_SENTENCES, 3 * TYPICAL_POST_SENTENCES]))
+    assert np.allclose(odds(per_row), odds(scores) / np.array([[1], [2], [3]]))
+
+
+def test_a_borderline_sentence_warns_alone_but_not_among_many_calm_ones(checker, monkeypatch):
+    """The same sentence and score: alone it warns; in a long everyday post the bar is higher."""
+    import numpy as np
+
+    import postguard.classifier as classifier_module
+    from postguard.classifier import discounted_for_length
+
+    risky = "Unser Auftragseingang lag im dritten Quartal bei 48 Millionen Euro."
+    calm = [
+        "Heute war unser Sommerfest.", "Das Wetter hat gehalten.", "Die Azubis haben gegrillt.",
+        "Es gab Kuchen von der Kantine.", "Danach haben wir Fußball gespielt.", "Ich bin stolz auf das Team.",
+        "Nächste Woche geht es weiter.", "Bis bald!", "Schönes Wochenende euch allen.",
+    ]
+    classifier = checker.model.classifier
+    column = classifier.labels.index("financials")
+    score = classifier.scores([normalise(risky)])[0, column]
+    long_post = 1 + len(calm)
+    # The threshold for this test lies between the score as a short and as a long post sees it.
+    limits = np.full_like(checker._limits, np.inf)
+    limits[column] = (score + discounted_for_length(score, long_post)) / 2
+    monkeypatch.setattr(checker, "_limits", limits)
+    monkeypatch.setattr(classifier_module, "PAIR_FLOOR", 1.1)  # no pairs: the sentence alone counts
+    assert [f.topic for f in checker.check(risky).findings] == ["financials"]
+    assert checker.check(" ".join([risky, *calm])).findings == ()
+    limits[column] = discounted_for_length(score, long_post)  # a clearer sentence still warns
+    assert [f.topic for f in checker.check(" ".join([risky, *calm])).findings] == ["financials"]

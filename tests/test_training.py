@@ -198,3 +198,28 @@ def test_small_material_keeps_every_ngram_and_trains():
     pipeline = fit(texts, labels)
     assert list(pipeline.classes_) == ["ok", "strategy"]
     assert pipeline.predict(["Tarifverhandlungen mit der Gewerkschaft"])[0] == "strategy"
+
+
+def test_posts_are_scored_for_thresholds_as_the_check_sees_them(monkeypatch):
+    """Cross-validation scores a long post with the same allowance for length as the check."""
+    import postguard.classifier as classifier_module
+    from postguard.classifier import discounted_for_length, taboo_scores
+    from postguard.text import normalise
+    from postguard.training import fit, post_scores
+
+    texts = [f"Harmless post number {n} about our summer party" for n in range(8)]
+    texts += ["Die Tarifverhandlungen stocken.", "Tarifverhandlungen: Angebot 4 %.", "Die Gewerkschaft droht."]
+    pipeline = fit(texts, np.array(["ok"] * 8 + ["strategy"] * 3))
+    classes = list(pipeline.classes_)
+    monkeypatch.setattr(classifier_module, "PAIR_FLOOR", 1.1)  # sentences only, no pairs
+    risky = "Die Tarifverhandlungen mit der Gewerkschaft stocken."
+    calm = ["Harmless post about our summer party.", "We had cake.", "The weather held.", "See you soon."]
+    alone = taboo_scores(pipeline.predict_proba([normalise(risky)]), classes)[0]
+    short, long = post_scores(pipeline, classes, [risky, " ".join([risky, *calm])])
+    column = classes.index("strategy")
+    assert short[column] == pytest.approx(alone[column])
+    assert long[column] == pytest.approx(max(
+        discounted_for_length(taboo_scores(pipeline.predict_proba([normalise(t)]), classes), 5)[0, column]
+        for t in [risky, *calm]
+    ))
+    assert long[column] < short[column]

@@ -1,8 +1,8 @@
 """The check itself: from a post's text to findings an employee can act on.
 
 normalise → split into sentences with offsets → score each sentence, then each pair of
-neighbours that neither warns alone → threshold → listed terms → merge (higher score wins) →
-explain → UTF-16 offsets.
+neighbours that neither warns alone → threshold (stricter for long posts) → listed terms →
+merge (higher score wins) → explain → UTF-16 offsets.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .artifact import Model
-from .classifier import effective_threshold, pairs_worth_scoring, taboo_scores
+from .classifier import discounted_for_length, effective_threshold, pairs_worth_scoring, taboo_scores
 from .policy import HARMLESS, ListedTerm, Policy, Topic, listed_term_pattern
 from .scoring import FeatureRow
 from .sentence_cache import SentenceCache
@@ -143,7 +143,7 @@ class Checker:
 
         A pair catches what only the two sentences say together ("The owners met the banks
         again. Something big is coming for all of us."); training chose the thresholds on the
-        same sentences and pairs (`training.post_scores`).
+        same sentences and pairs (`training.post_scores`), with the same allowance for length.
         """
         singles = [(index, index) for index in range(len(sentences))]
         hits, harmless = self._scored_windows(singles, sentences, normalised)
@@ -167,7 +167,9 @@ class Checker:
         labels = self.model.classifier.labels
         rows, probabilities = self._rows_and_probabilities(texts)
         scores = taboo_scores(probabilities, list(labels))
-        warns = scores >= self._limits
+        # The bar rises with the post's length (`discounted_for_length`); the finding keeps the
+        # sentence's own score.
+        warns = discounted_for_length(scores, len(sentences)) >= self._limits
         best = np.where(warns, scores, -np.inf).argmax(axis=1)
         hits = []
         for index in np.flatnonzero(warns.any(axis=1)):

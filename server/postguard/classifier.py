@@ -49,6 +49,28 @@ def pairs_worth_scoring(harmless: np.ndarray) -> np.ndarray:
     return np.flatnonzero(suspicious[:-1] | suspicious[1:])
 
 
+# Thresholds are chosen on training posts of about this many sentences (the median). A longer
+# post gives a harmless sentence more chances to look risky by chance: on everyday posts written
+# blind, most false alarms came from one plain sentence in a long personal post.
+TYPICAL_POST_SENTENCES = 2
+
+
+def discounted_for_length(scores: np.ndarray, sentence_count) -> np.ndarray:
+    """Taboo scores as the thresholds see them in a post of `sentence_count` sentences (a number,
+    or one per row): their odds divided by how many times longer than typical the post is.
+
+    A Bonferroni-style correction: a post of 8 sentences needs four times the odds of a typical
+    one before a sentence warns, so its chance of a false alarm stays about that of a short post.
+    Posts of up to `TYPICAL_POST_SENTENCES` keep their scores.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    factor = np.maximum(np.asarray(sentence_count, dtype=np.float64), TYPICAL_POST_SENTENCES)
+    factor = factor / TYPICAL_POST_SENTENCES
+    if factor.ndim:
+        factor = factor[:, None]
+    return scores / (scores + factor * (1.0 - scores))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A word of a sentence and how much it pushed the sentence towards a topic (the linear

@@ -13,7 +13,10 @@ from joblib import Parallel, delayed
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 
-from .classifier import Classifier, effective_threshold, pairs_worth_scoring, taboo_scores
+from .classifier import (
+    PAIR_FLOOR, TYPICAL_POST_SENTENCES, Classifier, discounted_for_length, effective_threshold,
+    pairs_worth_scoring, taboo_scores,
+)
 from .features import DEFAULT_DESIGN, logistic_regression
 from .examples import Example, count_topics
 from .policy import HARMLESS, Policy
@@ -148,7 +151,8 @@ def pipeline_for(design, labels: np.ndarray):
 
 def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
     """Score posts as the check does: the highest taboo score of any sentence, or of any pair of
-    neighbouring sentences worth scoring (`classifier.pairs_worth_scoring`), per label."""
+    neighbouring sentences worth scoring (`classifier.pairs_worth_scoring`), per label, as the
+    thresholds see it in a post of that length (`classifier.discounted_for_length`)."""
     sentences, owners, counts = [], [], []
     for index, text in enumerate(texts):
         parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
@@ -167,8 +171,10 @@ def post_scores(classifier_pipeline, classes, texts: list[str]) -> np.ndarray:
     if pairs:
         probabilities = np.vstack([probabilities, classifier_pipeline.predict_proba(pairs)])
         owners.extend(pair_owners)
+    owners = np.array(owners)
+    window_scores = discounted_for_length(taboo_scores(probabilities, list(classes)), np.array(counts)[owners])
     scores = np.zeros((len(texts), len(classes)))
-    np.maximum.at(scores, np.array(owners), taboo_scores(probabilities, list(classes)))
+    np.maximum.at(scores, owners, window_scores)
     return scores
 
 
@@ -360,6 +366,7 @@ def settings_digest(design=DEFAULT_DESIGN) -> str:
     settings.update(
         false_alarm_target=FALSE_ALARM_TARGET_PER_TOPIC, threshold_floor=THRESHOLD_FLOOR,
         min_sentence_words=MIN_SENTENCE_WORDS, folds=FOLDS, seed=SEED, small_material=SMALL_MATERIAL,
+        pair_floor=PAIR_FLOOR, typical_post_sentences=TYPICAL_POST_SENTENCES,
     )
     text = "\n".join(f"{name}={settings[name]}" for name in sorted(settings))
     return hashlib.sha256(text.encode()).hexdigest()
