@@ -3,11 +3,12 @@ set kept apart from the base corpus."""
 
 import re
 
+import numpy as np
 import pytest
 
 from support import POLICY, ROOT
 from postguard.cli import run
-from postguard.evaluation import Case, format_evaluation, format_sweep, load_cases, threshold_sweep
+from postguard.evaluation import Case, company_subset, format_evaluation, format_sweep, load_cases, threshold_sweep
 from postguard.examples import Example, load_base_corpus
 from postguard.policy import load_policy
 from postguard.text import normalise
@@ -104,3 +105,17 @@ def test_evaluate_report_has_a_table_per_evaluation_set():
     assert "recall on evasions" not in second  # a set without evasions gets no row for them
     assert "| 5 | 0.500 | 1.000 | 0.000 | 0.000 | – |" in second
     assert "| flag rate, real benign German tweets | 0.010 | 1000 |" in real
+
+
+def test_a_learning_curve_point_keeps_n_examples_per_topic_and_every_harmless_one():
+    examples, _ = small_material()
+    first = company_subset(examples, 3)
+    assert [e.text for e in first if e.topic == "strategy"] == [
+        f"Our {WORDS['strategy']} news number {n} for strategy" for n in range(3)
+    ]
+    draws = [company_subset(examples, 3, np.random.default_rng(seed)) for seed in range(4)]
+    for subset in [first, *draws]:
+        assert {t: sum(e.topic == t for e in subset) for t in TOPICS} == dict.fromkeys(TOPICS, 3)
+        assert sum(e.topic == "ok" for e in subset) == 20
+        assert [e for e in examples if e in subset] == subset  # file order kept
+    assert len({tuple(e.text for e in subset) for subset in draws}) > 1  # draws differ

@@ -123,15 +123,21 @@ def learning_curve(
     measured on every evaluation set by the same trained checker."""
     points = []
     for size in sizes:
-        taken: dict[str, int] = {}
-        subset = []
-        for example in company:
-            if example.topic == HARMLESS or taken.get(example.topic, 0) < size:
-                subset.append(example)
-                taken[example.topic] = taken.get(example.topic, 0) + 1
-        checker = checker_for(subset + base, policy)
+        checker = checker_for(company_subset(company, size) + base, policy)
         points.append((size, {name: measure_cases(checker, cases) for name, cases in case_sets.items()}))
     return points
+
+
+def company_subset(company: list[Example], size: int, rng: np.random.Generator | None = None) -> list[Example]:
+    """`size` of the company's examples per topic and all its harmless ones, in file order: the
+    first ones, or with `rng` a random draw (how much it matters which ones comms wrote)."""
+    chosen: set[int] = set()
+    for topic in sorted({example.topic for example in company} - {HARMLESS}):
+        members = [i for i, example in enumerate(company) if example.topic == topic]
+        if rng is not None:
+            members = sorted(rng.permutation(members)[:size].tolist())
+        chosen.update(members[:size])
+    return [example for i, example in enumerate(company) if example.topic == HARMLESS or i in chosen]
 
 
 def threshold_sweep(
