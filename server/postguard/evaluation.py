@@ -135,7 +135,7 @@ def company_subset(company: list[Example], size: int, rng: np.random.Generator |
     for topic in sorted({example.topic for example in company} - {HARMLESS}):
         members = [i for i, example in enumerate(company) if example.topic == topic]
         if rng is not None:
-            members = sorted(rng.permutation(members)[:size].tolist())
+            members = rng.permutation(members).tolist()
         chosen.update(members[:size])
     return [example for i, example in enumerate(company) if example.topic == HARMLESS or i in chosen]
 
