@@ -70,7 +70,9 @@ def word_runs(text: str, length: int = SHARED_RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
 
 
-@pytest.mark.parametrize("evaluation_set", sorted(path.name for path in (ROOT / "eval").glob("*.csv")))
+@pytest.mark.parametrize(
+    "evaluation_set", sorted(str(path.relative_to(ROOT / "eval")) for path in (ROOT / "eval").rglob("*.csv"))
+)
 def test_base_corpus_repeats_no_passage_of_the_evaluation_sets(evaluation_set):
     # An evaluation set measures posts the model never saw: a base post that repeats one of
     # its passages would make the reported quality a memory test.
