@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "server"))
 
 import numpy as np  # noqa: E402
 
-from postguard.evaluation import checker_for, company_subset, load_case_sets, measure_cases  # noqa: E402
+from postguard.evaluation import checker_for, company_subset, load_case_sets, measure_cases, pooled  # noqa: E402
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.policy import load_policy  # noqa: E402
 
@@ -46,20 +46,14 @@ def main() -> int:
     for label, rng in choices:
         checker = checker_for(company_subset(company, args.size, rng) + base, policy)
         measured = [measure_cases(checker, cases) for cases in case_sets.values()]
-        cells = [" / ".join(f"{m[key][0]:.3f}" for key in MEASURES) for m in measured]
-        print(f"| {label} | {' | '.join([*cells, pooled(measured)])} |", flush=True)
+        cells = [rates(m) for m in [*measured, pooled(measured)]]
+        print(f"| {label} | {' | '.join(cells)} |", flush=True)
     print("\nEach cell: taboo recall / false alarms / hard false alarms.")
     return 0
 
 
-def pooled(measured: list[dict]) -> str:
-    """The sets' rates with their posts added together."""
-    rates = []
-    for key in MEASURES:
-        posts = sum(m[key][1] for m in measured)
-        hits = sum(round(m[key][0] * m[key][1]) for m in measured if m[key][1])
-        rates.append(f"{hits / posts:.3f}" if posts else "–")
-    return " / ".join(rates)
+def rates(measured: dict) -> str:
+    return " / ".join("–" if measured[key][0] is None else f"{measured[key][0]:.3f}" for key in MEASURES)
 
 
 if __name__ == "__main__":

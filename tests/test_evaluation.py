@@ -8,7 +8,9 @@ import pytest
 
 from support import POLICY, ROOT
 from postguard.cli import run
-from postguard.evaluation import Case, company_subset, format_evaluation, format_sweep, load_cases, threshold_sweep
+from postguard.evaluation import (
+    POOLED, Case, company_subset, format_evaluation, format_sweep, load_cases, pooled, threshold_sweep,
+)
 from postguard.examples import Example, load_base_corpus
 from postguard.policy import load_policy
 from postguard.text import normalise
@@ -50,6 +52,33 @@ def test_sweep_measures_every_target_from_one_training():
     assert table[2].startswith("| target per topic | taboo recall | false alarms |")
     assert table[4].startswith("| 0.10% | ") and table[5].startswith("| 50.00% | ")
     assert "tweets flagged" not in table[2]  # no real text given, no column for it
+
+
+def test_pooled_measures_add_the_sets_posts_together():
+    first = {"taboo_recall": (0.5, 2), "topic_accuracy": (1.0, 1), "false_alarms_harmless": (0.0, 3),
+             "false_alarms_hard": (0.0, 1), "evasion_recall": (1.0, 2), "misses": ["a"], "false_alarms": [],
+             "benign_tweets_flag_rate": (0.01, 1000)}
+    second = {**first, "taboo_recall": (1.0, 4), "topic_accuracy": (0.75, 4),
+              "false_alarms_harmless": (1 / 3, 3), "evasion_recall": (None, 0), "misses": ["b"]}
+    both = pooled([first, second])
+    assert both["taboo_recall"] == (5 / 6, 6)  # 1 of 2 and 4 of 4, not the mean of 0.5 and 1.0
+    assert both["topic_accuracy"] == (4 / 5, 5)
+    assert both["false_alarms_harmless"] == (1 / 6, 6)
+    assert both["evasion_recall"] == (1.0, 2)  # a set without evasions adds none
+    assert both["benign_tweets_flag_rate"] == (0.01, 1000)  # real text is measured once for all sets
+    assert "misses" not in both
+
+
+def test_several_sets_are_also_measured_pooled():
+    examples, cases = small_material()
+    points = threshold_sweep(examples, load_policy(POLICY), {"a.csv": cases, "b.csv": cases[:3]}, None, [0.5])
+    measured = points[0][1]
+    assert list(measured) == ["a.csv", "b.csv", POOLED]
+    recall = measured[POOLED]["taboo_recall"]
+    assert recall[1] == len(TOPICS) + 3
+    assert recall[0] == pytest.approx(
+        (measured["a.csv"]["taboo_recall"][0] * len(TOPICS) + measured["b.csv"]["taboo_recall"][0] * 3) / recall[1])
+    assert f"`{POOLED}`:" in format_sweep(points)
 
 
 @pytest.mark.parametrize("share", ["0", "1", "1.5", "-0.1", "often"])
@@ -95,12 +124,16 @@ def test_evaluate_report_has_a_table_per_evaluation_set():
     case = {"taboo_recall": (0.5, 2), "topic_accuracy": (1.0, 1), "false_alarms_harmless": (0.0, 3),
             "false_alarms_hard": (0.0, 1), "evasion_recall": (None, 0), "misses": ["missed"],
             "false_alarms": []}
+    both = pooled([case, {**case, "taboo_recall": (1.0, 2)}])
     report = {
-        "shipped": {"first.csv": case, "second.csv": {**case, "taboo_recall": (1.0, 2)}},
-        "learning_curve": [(5, {"first.csv": case, "second.csv": case})],
+        "shipped": {"first.csv": case, "second.csv": {**case, "taboo_recall": (1.0, 2)}, POOLED: both},
+        "learning_curve": [(5, {"first.csv": case, "second.csv": case, POOLED: both})],
         "real_text": {"benign_tweets_flag_rate": (0.01, 1000)},
     }
     text = format_evaluation(report, show_errors=True)
+    together = text.split(f"`{POOLED}`:")[1].split("Real")[0]
+    assert "| recall on taboo posts | 0.750 | 4 |" in together
+    assert "Missed taboo posts" not in together  # the sets' own lists are not repeated
     first, second, real = text.split("\n\n`")[0], text.split("`second.csv`:")[1].split("Real")[0], text.split("Real third-party text:")[1]
     assert "| recall on taboo posts | 0.500 | 2 |" in first and "- 'missed'" in first
     assert "| recall on taboo posts | 1.000 | 2 |" in second

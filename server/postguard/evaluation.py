@@ -19,6 +19,10 @@ from .policy import HARMLESS, Policy
 from .training import FOLDS, SEED, choose_thresholds, cross_validated_scores, fit, train
 
 LEARNING_CURVE = (5, 12, 25, 50)
+# The name under which the sets' posts are measured together, when there are several sets.
+POOLED = "all sets pooled"
+# The rates of `measure_cases`, each a (rate, posts) pair that can be pooled.
+RATES = ("taboo_recall", "topic_accuracy", "false_alarms_harmless", "false_alarms_hard", "evasion_recall")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,28 @@ def measure_cases(checker: Checker, cases: list[Case]) -> dict:
     }
 
 
+def pooled(measured: list[dict]) -> dict:
+    """The sets as one: each rate over all their posts together. A set of 120 taboo posts moves
+    its recall by 0.8 points per post, so one set alone says little about a point or two; the
+    posts of all sets say more. Real-text rates, measured once for all sets, are carried over."""
+    result = {}
+    for key in RATES:
+        posts = sum(m[key][1] for m in measured if m[key][0] is not None)
+        hits = sum(round(m[key][0] * m[key][1]) for m in measured if m[key][0] is not None)
+        result[key] = (hits / posts if posts else None, posts)
+    for key, value in measured[0].items() if measured else ():
+        if key not in RATES and key not in ("misses", "false_alarms"):
+            result[key] = value
+    return result
+
+
+def with_pooled(per_set: dict[str, dict]) -> dict[str, dict]:
+    """`per_set` and, when it holds several sets, their pooled measures under `POOLED`."""
+    if len(per_set) < 2:
+        return per_set
+    return {**per_set, POOLED: pooled(list(per_set.values()))}
+
+
 def measure_real_text(checker: Checker, data_dir: Path | None) -> dict:
     """Flag rate on real benign German tweets; financials rate on real financial-news sentences.
     Empty when `data_dir` is not given or not there: the third-party data is optional."""
@@ -124,7 +150,7 @@ def learning_curve(
     points = []
     for size in sizes:
         checker = checker_for(company_subset(company, size) + base, policy)
-        points.append((size, {name: measure_cases(checker, cases) for name, cases in case_sets.items()}))
+        points.append((size, with_pooled({name: measure_cases(checker, cases) for name, cases in case_sets.items()})))
     return points
 
 
@@ -155,7 +181,7 @@ def threshold_sweep(
     for target in targets:
         thresholds = choose_thresholds(scores, classes, labels, policy.topic_ids, target)
         checker = checker_of(Classifier(pipeline=pipeline, thresholds=thresholds), policy)
-        points.append((target, measure_checker(checker, case_sets, data_dir)))
+        points.append((target, with_pooled(measure_checker(checker, case_sets, data_dir))))
     return points
 
 
@@ -204,7 +230,7 @@ def evaluate(
     case_sets = load_case_sets(case_paths)
     checker = checker_for(company + base, policy)
     report = {
-        "shipped": {name: measure_cases(checker, cases) for name, cases in case_sets.items()},
+        "shipped": with_pooled({name: measure_cases(checker, cases) for name, cases in case_sets.items()}),
         "real_text": measure_real_text(checker, data_dir),
     }
     if curve:
@@ -247,7 +273,7 @@ def format_evaluation(report: dict, show_errors: bool = False) -> str:
                     f"{_fmt(m['false_alarms_harmless'][0])} | {_fmt(m['false_alarms_hard'][0])} | "
                     f"{_fmt(m['evasion_recall'][0])} |"
                 )
-        if show_errors:
+        if show_errors and "misses" in shipped:  # a pooled block has no posts of its own to list
             lines += ["", "Missed taboo posts:"] + [f"- {t[:160]!r}" for t in shipped["misses"]]
             lines += ["", "False alarms:"] + [f"- [{d}] {t[:160]!r}" for t, d in shipped["false_alarms"]]
         blocks.append("\n".join(lines))
