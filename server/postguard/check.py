@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .artifact import Model
-from .classifier import discounted_for_length, effective_threshold, pairs_worth_scoring, taboo_scores
+from .classifier import (
+    PUBLISHED_LINK_ODDS, discounted_for_length, effective_threshold, pairs_worth_scoring, taboo_scores,
+)
 from .policy import HARMLESS, ListedTerm, Policy, Topic, listed_term_pattern
+from .published import PublishedPages
 from .scoring import FeatureRow
 from .sentence_cache import SentenceCache
 from .text import Sentence, Utf16Offsets, detect_language, normalise, split_sentences, strip_punctuation
@@ -108,13 +111,17 @@ class Checker:
     """Checks posts against a policy with a trained model.
 
     `cache_sentences` is how many recently scored sentences to remember (0: none); see
-    `sentence_cache`.
+    `sentence_cache`. `published_link_odds` is the bar for posts that link a published page
+    (a benchmark varies it).
     """
 
-    def __init__(self, model: Model, policy: Policy, cache_sentences: int = 0):
+    def __init__(self, model: Model, policy: Policy, cache_sentences: int = 0,
+                 published_link_odds: float = PUBLISHED_LINK_ODDS):
         self.model = model
         self.policy = policy
         self._listed = _compile_listed_terms(policy)
+        self._published = PublishedPages(policy.published_pages)
+        self._published_link_odds = published_link_odds
         self._thresholds = {
             topic.id: effective_threshold(model.classifier.thresholds[topic.id], topic.sensitivity)
             for topic in policy.topics
@@ -131,45 +138,50 @@ class Checker:
         lang = detect_language(text, self.policy.default_language)
         sentences = split_sentences(text)
         normalised = [normalise(sentence.text) for sentence in sentences]
-        hits = self._scored(sentences, normalised) + self._listed_hits(sentences, normalised, today)
+        # A link to a page where the company publishes raises the bar; listed terms still warn.
+        odds_bar = self._published_link_odds if self._published.linked_in(text) else 1.0
+        hits = self._scored(sentences, normalised, odds_bar) + self._listed_hits(sentences, normalised, today)
         merged = _merge(hits)
         offsets = Utf16Offsets(text)
         findings = tuple(self._explain(text, hit, lang, offsets) for hit in merged)
         return CheckResult(findings=findings, lang=lang, model=self.model.info)
 
-    def _scored(self, sentences: list[Sentence], normalised: list[str]) -> list[_Hit]:
+    def _scored(self, sentences: list[Sentence], normalised: list[str], odds_bar: float = 1.0) -> list[_Hit]:
         """Each sentence's best topic over its threshold (the first label on a tie), if any; then
         the same for pairs of neighbouring sentences that neither warn alone nor are both calm.
 
         A pair catches what only the two sentences say together ("The owners met the banks
         again. Something big is coming for all of us."); training chose the thresholds on the
         same sentences and pairs (`training.post_scores`), with the same allowance for length.
+        `odds_bar` raises the bar further (a link to a published page).
         """
         singles = [(index, index) for index in range(len(sentences))]
-        hits, harmless = self._scored_windows(singles, sentences, normalised)
+        hits, harmless = self._scored_windows(singles, sentences, normalised, odds_bar)
         warned = {hit.index for hit in hits}
         pairs = [(first, first + 1) for first in pairs_worth_scoring(harmless)
                  if first not in warned and first + 1 not in warned]
         texts = [f"{normalised[first]} {normalised[last]}" for first, last in pairs]
-        return hits + self._scored_windows(pairs, sentences, texts)[0]
+        return hits + self._scored_windows(pairs, sentences, texts, odds_bar)[0]
 
-    def _scored_windows(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str]):
+    def _scored_windows(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str],
+                        odds_bar: float):
         """The hits among windows (first and last sentence) with normalised `texts`, scored in
         batches, and every window's P(ok)."""
         hits, harmless = [], []
         for start, end in _batches(texts, BATCH_CHARACTERS):
-            batch_hits, batch_harmless = self._scored_batch(windows[start:end], sentences, texts[start:end])
+            batch_hits, batch_harmless = self._scored_batch(windows[start:end], sentences, texts[start:end], odds_bar)
             hits.extend(batch_hits)
             harmless.append(batch_harmless)
         return hits, np.concatenate(harmless) if harmless else np.zeros(0)
 
-    def _scored_batch(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str]):
+    def _scored_batch(self, windows: list[tuple[int, int]], sentences: list[Sentence], texts: list[str],
+                      odds_bar: float):
         labels = self.model.classifier.labels
         rows, probabilities = self._rows_and_probabilities(texts)
         scores = taboo_scores(probabilities, list(labels))
         # The bar rises with the post's length (`discounted_for_length`); the finding keeps the
         # sentence's own score.
-        warns = discounted_for_length(scores, len(sentences)) >= self._limits
+        warns = discounted_for_length(scores, len(sentences), odds_bar) >= self._limits
         best = np.where(warns, scores, -np.inf).argmax(axis=1)
         hits = []
         for index in np.flatnonzero(warns.any(axis=1)):

@@ -55,9 +55,17 @@ def pairs_worth_scoring(harmless: np.ndarray) -> np.ndarray:
 TYPICAL_POST_SENTENCES = 2
 
 
-def discounted_for_length(scores: np.ndarray, sentence_count) -> np.ndarray:
+# A post that links a page where the company publishes (`published`) needs this many times the
+# odds before a sentence warns. Chosen on the evaluation sets by treating a pasted link as an
+# evasion: even if every taboo post linked a press release, at least 0.90 of them must still warn
+# (see docs/quality.md, "Posts that link a published page").
+PUBLISHED_LINK_ODDS = 3.0
+
+
+def discounted_for_length(scores: np.ndarray, sentence_count, odds_bar: float = 1.0) -> np.ndarray:
     """Taboo scores as the thresholds see them in a post of `sentence_count` sentences (a number,
-    or one per row): their odds divided by how many times longer than typical the post is.
+    or one per row): their odds divided by how many times longer than typical the post is, and
+    by `odds_bar` (`PUBLISHED_LINK_ODDS` for a post that links a published page).
 
     A Bonferroni-style correction: a post of 8 sentences needs four times the odds of a typical
     one before a sentence warns, so its chance of a false alarm stays about that of a short post.
@@ -65,7 +73,7 @@ def discounted_for_length(scores: np.ndarray, sentence_count) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     factor = np.maximum(np.asarray(sentence_count, dtype=np.float64), TYPICAL_POST_SENTENCES)
-    factor = factor / TYPICAL_POST_SENTENCES
+    factor = factor / TYPICAL_POST_SENTENCES * odds_bar
     if factor.ndim:
         factor = factor[:, None]
     return scores / (scores + factor * (1.0 - scores))

@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .published import page_key
 from .text import normalise
 
 LANGUAGES = ("de", "en")
@@ -108,6 +109,7 @@ class Policy:
     topics: tuple[Topic, ...]
     sha256: str = ""
     feeds: tuple[Feed, ...] = ()
+    published_pages: tuple[str, ...] = ()  # address prefixes; see `published`
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
@@ -187,7 +189,19 @@ def _parse(data: dict, sha256: str) -> Policy:
         topics=topics,
         sha256=sha256,
         feeds=_parse_feeds(_list(data, "feeds")),
+        published_pages=_parse_published_pages(data.get("published_pages", [])),
     )
+
+
+def _parse_published_pages(value) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise PolicyError("'published_pages' must be a list of addresses")
+    pages = tuple(item.strip() for item in value if item.strip())
+    for page in pages:
+        # A whole scheme and host: "https://" alone, or a bare word, would match far too much.
+        if not page.lower().startswith(FEED_SCHEMES) or page_key(page) is None:
+            raise PolicyError(f"published page {page!r} must be an address like https://example.com/press/")
+    return pages
 
 
 def _parse_feeds(entries: list) -> tuple[Feed, ...]:

@@ -157,6 +157,24 @@ def test_edit_a_guideline_and_employees_see_it(page, workspace_url):
     page.locator("#policy-error", has_text="'title' needs a text").wait_for()
 
 
+def test_list_the_pages_where_the_company_publishes(page, workspace_url):
+    sign_in(page, workspace_url)
+    page.click("#tab-policy")
+    pages = page.get_by_label("Pages where the company publishes", exact=False)
+    assert pages.input_value() == "https://kessler-foerdertechnik.example/"
+    pages.fill("https://kessler-foerdertechnik.example/\nhttps://jobs.example.org/kessler/")
+    page.click("#policy-form button[type=submit]")
+    page.locator("#toast", has_text="employees see them now").wait_for()
+    page.reload()
+    page.click("#tab-policy")
+    pages = page.get_by_label("Pages where the company publishes", exact=False)
+    assert pages.input_value() == "https://kessler-foerdertechnik.example/\nhttps://jobs.example.org/kessler/"
+
+    pages.fill("kessler-foerdertechnik.example")
+    page.click("#policy-form button[type=submit]")
+    page.locator("#policy-error", has_text="must be an address").wait_for()
+
+
 def test_shared_feedback_becomes_an_example(page, workspace_url):
     text = "Wir eröffnen bald ein zweites Werk in Tschechien, sagt man im Betriebsrat."
     post_json(f"{workspace_url}/v1/feedback", {"kind": "missed_risk", "topic": "strategy", "text": text})

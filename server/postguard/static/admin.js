@@ -476,6 +476,10 @@
       group.append(linesField(`${label} in German`, policy[key], "de"), linesField(`${label} in English`, policy[key], "en"));
       general.append(group);
     }
+    general.append(linesField(
+      "Pages where the company publishes (address prefixes such as https://example.com/press/): a post that links one warns only on clearer signs",
+      policy, "published_pages",
+    ));
     root.append(general, el("h3", "", "Topics"));
     policy.topics.forEach((topic, index) => {
       root.append(topicFields(topic, index, topic.__new === true || index === newTopicIndex));
@@ -489,6 +493,7 @@
       if (contact?.role && !contact.role.de && !contact.role.en) delete contact.role;
     };
     tidyContact(policy.contact);
+    if (!policy.published_pages?.length) delete policy.published_pages;
     for (const topic of policy.topics) {
       delete topic.__new;
       tidyContact(topic.contact);
