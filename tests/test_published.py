@@ -9,7 +9,9 @@ from postguard.policy import PolicyError, load_policy
 from postguard.published import PublishedPages
 from postguard.text import normalise
 
-PAGES = PublishedPages(("https://kessler-foerdertechnik.example/", "https://jobs.example.org/kessler/"))
+PAGES = PublishedPages((
+    "https://kessler-foerdertechnik.example/", "https://jobs.example.org/kessler/", "https://news.example.net/press",
+))
 
 
 @pytest.mark.parametrize("text", [
@@ -18,6 +20,8 @@ PAGES = PublishedPages(("https://kessler-foerdertechnik.example/", "https://jobs
     "Details: http://www.Kessler-Foerdertechnik.example/produkte, viel Spaß!",
     "www.kessler-foerdertechnik.example",
     "Apply here 👉 https://jobs.example.org/kessler/plc-engineer",
+    "https://news.example.net/press/2025-annual-report",
+    "https://news.example.net/press",
 ])
 def test_a_link_to_a_listed_page_counts_whatever_its_scheme_www_or_case(text):
     assert PAGES.linked_in(text)
@@ -27,6 +31,8 @@ def test_a_link_to_a_listed_page_counts_whatever_its_scheme_www_or_case(text):
     "Intern: https://chat.kessler-foerdertechnik.example/channel/vertrieb",  # another host: internal chat
     "https://jobs.example.org/other-company/plc-engineer",  # the host, but not the listed path
     "https://kessler-foerdertechnik.example.evil.test/presse",
+    "https://careers.kessler-foerdertechnik.example/jobs",  # a subdomain is listed on its own
+    "https://news.example.net/pressure-washers",  # a prefix without "/" still ends at a path segment
     "Besucht kessler-foerdertechnik.example/presse",  # not an address as written (no scheme, no www.)
     "Umsatz 2025: 212 Mio. Euro",
 ])

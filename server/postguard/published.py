@@ -33,7 +33,9 @@ def page_key(address: str) -> tuple[str, str] | None:
 
 
 class PublishedPages:
-    """Tells whether a text links one of the listed pages (an address prefix each)."""
+    """Tells whether a text links one of the listed pages (an address prefix each). Hosts must
+    match exactly, so each subdomain is listed on its own; an address counts when it is written
+    with its scheme or starts with "www."."""
 
     def __init__(self, prefixes: tuple[str, ...] = ()):
         self._prefixes = [key for key in map(page_key, prefixes) if key]
@@ -46,6 +48,14 @@ class PublishedPages:
             return False
         for match in _ADDRESS.finditer(text):
             key = page_key(match.group().rstrip(_TRAILING))
-            if key and any(key[0] == host and key[1].startswith(path) for host, path in self._prefixes):
+            if key and any(key[0] == host and _under(key[1], path) for host, path in self._prefixes):
                 return True
         return False
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether `path` is the page `prefix` or below it: "/press" covers "/press/2025" but not
+    "/pressure"."""
+    if prefix.endswith("/"):
+        return path.startswith(prefix)
+    return path == prefix or path.startswith(prefix + "/")
