@@ -24,12 +24,13 @@ from .text import normalise, split_sentences
 
 # Share of harmless training posts each topic may flag on cross-validation when thresholds are
 # chosen. The base corpus's harmless side is mostly hard cases (published figures, job ads,
-# other companies' news), so 1.75 % there means few false alarms on everyday posts: 2.5 % over
-# the eleven evaluation sets. It is the highest target that keeps real benign tweets flagged at 2 %
-# or below (1.9 %; 2 % would flag 2.2 %). It is a share, so more easy harmless examples lower
-# the thresholds it gives: recheck it when the corpus or design changes
-# (`postguard evaluate --targets`, docs/quality.md).
-FALSE_ALARM_TARGET_PER_TOPIC = 0.0175
+# other companies' news), so 1.5 % there means few false alarms on everyday posts: 1.8 % over
+# the first twelve evaluation sets. Real benign tweets must stay flagged at 2 % or below: 1.5 %
+# flags 1.8 %. 1.75 % flags 2.0 %, but with base corpus round 7 it finds 8 more taboo posts over
+# those sets for 13 more false alarms, so the target is 1.5 % (docs/quality.md). It is a share,
+# so more easy harmless examples lower the thresholds it gives: recheck it when the corpus or
+# design changes (`postguard evaluate --targets`).
+FALSE_ALARM_TARGET_PER_TOPIC = 0.015
 # No topic warns below this probability, however quiet it is on harmless posts.
 THRESHOLD_FLOOR = 0.35
 # Harmless sentences shorter than this add nothing to learn from.
