@@ -22,6 +22,9 @@ PAGES = PublishedPages((
     "Apply here 👉 https://jobs.example.org/kessler/plc-engineer",
     "https://news.example.net/press/2025-annual-report",
     "https://news.example.net/press",
+    "Besucht kessler-foerdertechnik.example/presse",  # a listed host written bare
+    "Alle Infos in der Pressemitteilung: Kessler-Foerdertechnik.example/presse/liftpro-500.",
+    "(jobs.example.org/kessler/plc-engineer)",
 ])
 def test_a_link_to_a_listed_page_counts_whatever_its_scheme_www_or_case(text):
     assert PAGES.linked_in(text)
@@ -33,7 +36,11 @@ def test_a_link_to_a_listed_page_counts_whatever_its_scheme_www_or_case(text):
     "https://kessler-foerdertechnik.example.evil.test/presse",
     "https://careers.kessler-foerdertechnik.example/jobs",  # a subdomain is listed on its own
     "https://news.example.net/pressure-washers",  # a prefix without "/" still ends at a path segment
-    "Besucht kessler-foerdertechnik.example/presse",  # not an address as written (no scheme, no www.)
+    "social@kessler-foerdertechnik.example",  # an e-mail address, not a page
+    "kessler-foerdertechnik.example.evil.test/presse",  # written bare, but a longer host
+    "https://evil.test/kessler-foerdertechnik.example/presse",  # the host only in another site's path
+    "chat.kessler-foerdertechnik.example/channel/vertrieb",  # a subdomain written bare
+    "jobs.example.org/other-company/plc-engineer",  # bare: the host, but not the listed path
     "Umsatz 2025: 212 Mio. Euro",
 ])
 def test_other_addresses_and_plain_text_do_not_count(text):

@@ -8,12 +8,15 @@ because a post can link one release and still say what no release says.
 
 from __future__ import annotations
 
+import itertools
 import re
 from urllib.parse import urlsplit
 
-# What a pasted address looks like: with a scheme, or starting with www. LinkedIn and Facebook
-# keep the address as typed in the compose box.
-_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"'“”‚‘’»«]+", re.IGNORECASE)
+# What a pasted address looks like: with a scheme, or starting with www. (listed hosts also
+# count written bare, see `PublishedPages`). LinkedIn and Facebook keep the address as typed in
+# the compose box.
+_ADDRESS_TAIL = r"[^\s<>\"'“”‚‘’»«]"
+_ADDRESS = re.compile(rf"(?:https?://|www\.){_ADDRESS_TAIL}+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}…"
 
 
@@ -34,11 +37,18 @@ def page_key(address: str) -> tuple[str, str] | None:
 
 class PublishedPages:
     """Tells whether a text links one of the listed pages (an address prefix each). Hosts must
-    match exactly, so each subdomain is listed on its own; an address counts when it is written
-    with its scheme or starts with "www."."""
+    match exactly, so each subdomain is listed on its own. An address counts when it is written
+    with its scheme, starts with "www.", or is a listed host written bare
+    ("kessler-foerdertechnik.example/presse/…"), as people type addresses into a post."""
 
     def __init__(self, prefixes: tuple[str, ...] = ()):
         self._prefixes = [key for key in map(page_key, prefixes) if key]
+        hosts = "|".join(map(re.escape, sorted({host for host, _ in self._prefixes}, key=len, reverse=True)))
+        # A bare host must start the address (not inside a longer name, an e-mail address or
+        # another address's path) and end its name (not "….example.evil.test").
+        self._bare = re.compile(
+            rf"(?<![\w@./:-])(?:www\.)?(?:{hosts})(?![\w-]|\.\w)(?:[/?#]{_ADDRESS_TAIL}*)?", re.IGNORECASE
+        )
 
     def __bool__(self) -> bool:
         return bool(self._prefixes)
@@ -46,7 +56,8 @@ class PublishedPages:
     def linked_in(self, text: str) -> bool:
         if not self._prefixes:
             return False
-        for match in _ADDRESS.finditer(text):
+        addresses = itertools.chain(_ADDRESS.finditer(text), self._bare.finditer(text))
+        for match in addresses:
             key = page_key(match.group().rstrip(_TRAILING))
             if key and any(key[0] == host and _under(key[1], path) for host, path in self._prefixes):
                 return True
