@@ -41,6 +41,9 @@ def test_a_link_to_a_listed_page_counts_whatever_its_scheme_www_or_case(text):
     "https://evil.test/kessler-foerdertechnik.example/presse",  # the host only in another site's path
     "chat.kessler-foerdertechnik.example/channel/vertrieb",  # a subdomain written bare
     "jobs.example.org/other-company/plc-engineer",  # bare: the host, but not the listed path
+    "https://evil.test/go?to=kessler-foerdertechnik.example/presse",  # inside another address
+    "https://evil.test/x=jobs.example.org/kessler/plc-engineer",
+    "https://evil.test/~kessler-foerdertechnik.example/presse",
     "Umsatz 2025: 212 Mio. Euro",
 ])
 def test_other_addresses_and_plain_text_do_not_count(text):

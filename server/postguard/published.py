@@ -44,10 +44,12 @@ class PublishedPages:
     def __init__(self, prefixes: tuple[str, ...] = ()):
         self._prefixes = [key for key in map(page_key, prefixes) if key]
         hosts = "|".join(map(re.escape, sorted({host for host, _ in self._prefixes}, key=len, reverse=True)))
-        # A bare host must start the address (not inside a longer name, an e-mail address or
-        # another address's path) and end its name (not "….example.evil.test").
+        # A bare host must start a word (after a space, an opening bracket or quote, not inside
+        # a longer name, an e-mail address or another address) and end its name (not
+        # "….example.evil.test").
         self._bare = re.compile(
-            rf"(?<![\w@./:-])(?:www\.)?(?:{hosts})(?![\w-]|\.\w)(?:[/?#]{_ADDRESS_TAIL}*)?", re.IGNORECASE
+            rf"(?<![^\s(\[<\"'„“‚‘«»])(?:www\.)?(?:{hosts})(?![\w-]|\.\w)(?:[/?#]{_ADDRESS_TAIL}*)?",
+            re.IGNORECASE,
         )
 
     def __bool__(self) -> bool:
