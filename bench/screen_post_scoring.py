@@ -42,7 +42,7 @@ from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.policy import HARMLESS, load_policy  # noqa: E402
 from postguard.text import normalise, split_sentences  # noqa: E402
 from postguard.training import (  # noqa: E402
-    FOLDS, SEED, THRESHOLD_GRID, choose_thresholds, fit, post_scores,
+    FOLDS, SEED, THRESHOLD_GRID, choose_thresholds, decide, fit, post_scores,
 )
 
 WINDOW_VARIANTS = {
@@ -126,11 +126,8 @@ def variant_scores(pipeline, texts: list[str]) -> dict[str, np.ndarray]:
 
 
 def flagged(scores: np.ndarray, classes: list[str], thresholds: dict[str, float]) -> np.ndarray:
-    """Whether any topic reaches its threshold, per post."""
-    any_topic = np.zeros(len(scores), dtype=bool)
-    for topic, threshold in thresholds.items():
-        any_topic |= scores[:, classes.index(topic)] >= threshold
-    return any_topic
+    """Whether the check would warn about each post (under any topic)."""
+    return decide(scores, classes, thresholds) != HARMLESS
 
 
 def joint_thresholds(scores, classes, labels, topic_ids, budget: float) -> dict[str, float]:

@@ -46,9 +46,9 @@ class PublishedPages:
         hosts = "|".join(map(re.escape, sorted({host for host, _ in self._prefixes}, key=len, reverse=True)))
         # A bare host must start a word (after a space, an opening bracket or quote, not inside
         # a longer name, an e-mail address or another address) and end its name (not
-        # "….example.evil.test").
+        # "….example.evil.test"); "www." forms are already addresses.
         self._bare = re.compile(
-            rf"(?<![^\s(\[<\"'„“‚‘«»])(?:www\.)?(?:{hosts})(?![\w-]|\.\w)(?:[/?#]{_ADDRESS_TAIL}*)?",
+            rf"(?<![^\s(\[<\"'„“‚‘«»])(?:{hosts})(?![\w-]|\.\w)(?:[/?#]{_ADDRESS_TAIL}*)?",
             re.IGNORECASE,
         )
 
