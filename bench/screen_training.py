@@ -1,0 +1,149 @@
+"""Screen changes to how the model is trained, before any evaluation set sees them: settings of
+the linear SVM and its n-grams, and what the second training round takes from a taboo post.
+
+    python bench/screen_training.py [--seed 0] [--target 0.015] [--only NAME ...]
+
+A fifth of the training material (stratified) is held out, as in `bench/screen_post_scoring.py`.
+For each variant, thresholds are chosen by 5-fold cross-validation on the rest, as
+`train_classifier.py` chooses them, the model is fitted on the rest, and the check, unchanged,
+scores the held-out fifth: taboo posts found and harmless posts flagged (any topic), overall and
+among the company's own examples. About two and a half minutes per variant on two cores.
+
+Variants (the shipped training is the first):
+
+- C: the SVM's regularisation (0.5 shipped); smaller is smoother
+- words 1–3, chars 1–5, chars 2–6: the n-gram ranges (words 1–2 and chars 2–5 shipped)
+- taboo sentence + pair: round two takes from a taboo post its most typical sentence, as
+  shipped, and also its most typical pair of neighbouring sentences, the window the check
+  scores when a hint is spread over two sentences
+- two taboo sentences: round two takes the two most typical sentences of a taboo post
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "server"))
+
+from postguard.examples import load_base_corpus, load_examples  # noqa: E402
+from postguard.features import chars_words_calibrated_svm  # noqa: E402
+from postguard.policy import HARMLESS, load_policy  # noqa: E402
+from postguard.text import normalise, split_sentences  # noqa: E402
+from postguard.training import (  # noqa: E402
+    FOLDS, MIN_SENTENCE_WORDS, SEED, choose_thresholds, decide, fit, pipeline_for, post_scores,
+)
+
+
+def design(**changes):
+    """The shipped design with parameters of its parts changed, named as scikit-learn names
+    nested parameters ("features__words__ngram_range", "model__estimator__C")."""
+    return lambda: chars_words_calibrated_svm().set_params(**changes)
+
+
+def fit_taking(taboo: str):
+    """`training.fit` with round two taking more from each taboo post of several sentences:
+    "pair" adds its most typical pair of neighbouring sentences, "two" its second most typical
+    sentence."""
+
+    def fit_variant(texts, labels, design=chars_words_calibrated_svm):
+        first = pipeline_for(design, labels).fit([normalise(text) for text in texts], labels)
+        classes = list(first.classes_)
+        inputs, targets = [], []
+        for text, label in zip(texts, labels):
+            inputs.append(normalise(text))
+            targets.append(label)
+            sentences = [normalise(s.text) for s in split_sentences(text)]
+            if len(sentences) < 2:
+                continue
+            if label == HARMLESS:
+                kept = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
+                inputs.extend(kept)
+                targets.extend([HARMLESS] * len(kept))
+                continue
+            typical = first.predict_proba(sentences)[:, classes.index(label)]
+            ranked = np.argsort(-typical)
+            taken = [sentences[ranked[0]]]
+            if taboo == "two":
+                taken.append(sentences[ranked[1]])
+            elif taboo == "pair":
+                pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+                taken.append(pairs[int(np.argmax(first.predict_proba(pairs)[:, classes.index(label)]))])
+            inputs.extend(taken)
+            targets.extend([label] * len(taken))
+        return pipeline_for(design, np.array(targets)).fit(inputs, np.array(targets))
+
+    return fit_variant
+
+
+SHIPPED = "shipped (C 0.5, words 1–2, chars 2–5, one taboo sentence)"
+VARIANTS = {
+    SHIPPED: (fit, chars_words_calibrated_svm),
+    "C 0.25": (fit, design(model__estimator__C=0.25)),
+    "C 1": (fit, design(model__estimator__C=1.0)),
+    "words 1–3": (fit, design(features__words__ngram_range=(1, 3))),
+    "chars 1–5": (fit, design(features__chars__ngram_range=(1, 5))),
+    "chars 2–6": (fit, design(features__chars__ngram_range=(2, 6))),
+    "taboo sentence + pair": (fit_taking("pair"), chars_words_calibrated_svm),
+    "two taboo sentences": (fit_taking("two"), chars_words_calibrated_svm),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="which fifth is held out")
+    parser.add_argument("--target", type=float, default=0.015, help="false-alarm target per topic")
+    parser.add_argument("--only", action="append", choices=list(VARIANTS), help="screen only these")
+    parser.add_argument("--policy", type=Path, default=ROOT / "model" / "policy.toml")
+    args = parser.parse_args()
+    policy = load_policy(args.policy)
+    examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids) + load_base_corpus(policy.topic_ids)
+    texts = [e.text for e in examples]
+    labels = np.array([e.topic for e in examples])
+    company = np.array([e.source == "company" for e in examples])
+    train, held = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=args.seed).split(texts, labels))
+    train_texts, train_labels = [texts[i] for i in train], labels[train]
+    held_texts, held_labels, held_company = [texts[i] for i in held], labels[held], company[held]
+    classes = sorted(set(labels))
+    topic_ids = tuple(policy.topic_ids)
+    folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(train_texts, train_labels))
+    taboo = held_labels != HARMLESS
+    print(f"Held out: {taboo.sum()} taboo posts ({(taboo & held_company).sum()} the company's), "
+          f"{(~taboo).sum()} harmless ({(~taboo & held_company).sum()} the company's); target {args.target:.2%} "
+          f"per topic, seed {args.seed}.\n")
+    print("| variant | thresholds | taboo found | false alarms | company taboo found | company false alarms | final fit s |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.only or VARIANTS:
+        fitter, variant_design = VARIANTS[name]
+
+        def scored(fit_index, score_index):
+            pipeline = fitter([train_texts[i] for i in fit_index], train_labels[fit_index], variant_design)
+            return list(pipeline.classes_), post_scores(pipeline, list(pipeline.classes_),
+                                                        [train_texts[i] for i in score_index])
+
+        out_of_fold = np.zeros((len(train), len(classes)))
+        for (_, fold_test), (fold_classes, scores) in zip(
+            folds, Parallel(n_jobs=-1)(delayed(scored)(*fold) for fold in folds)
+        ):
+            out_of_fold[np.ix_(fold_test, [classes.index(c) for c in fold_classes])] = scores
+        thresholds = choose_thresholds(out_of_fold, classes, train_labels, topic_ids, target=args.target)
+        started = time.perf_counter()
+        final = fitter(train_texts, train_labels, variant_design)
+        seconds = time.perf_counter() - started
+        hit = decide(post_scores(final, classes, held_texts), classes, thresholds) != HARMLESS
+        shown = ", ".join(f"{topic} {threshold:.3f}" for topic, threshold in sorted(thresholds.items()))
+        print(f"| {name} | {shown} | {hit[taboo].sum()} ({hit[taboo].mean():.3f}) | {hit[~taboo].sum()} "
+              f"({hit[~taboo].mean():.4f}) | {hit[taboo & held_company].sum()} | {hit[~taboo & held_company].sum()} "
+              f"| {seconds:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
