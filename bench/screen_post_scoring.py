@@ -18,6 +18,8 @@ Variants (the shipped check is the first):
 - pairs always: every pair of neighbours, whatever its sentences score
 - length capped at 5: the bar stops rising after five sentences
 - length sqrt: the bar rises with sqrt(n / 2) instead of n / 2
+- length counts sentences of 3+ (4+) words: n counts only sentences of at least three (four)
+  words, so short lines ("Yes I am.", "#officelife") do not raise the bar
 - joint budget: the shipped windows, but the thresholds share the false-alarm rate the uniform
   target gives over all topics, each step going to the topic where it finds the most taboo
   posts per false alarm on cross-validation
@@ -53,6 +55,8 @@ WINDOW_VARIANTS = {
     "pairs always": dict(pair_floor=0.0),
     "length capped at 5 sentences": dict(length="capped"),
     "length sqrt": dict(length="sqrt"),
+    "length counts sentences of 3+ words": dict(min_words=3),
+    "length counts sentences of 4+ words": dict(min_words=4),
 }
 SHIPPED = "sentences + pairs (shipped)"
 
@@ -67,13 +71,16 @@ def length_factor(counts: np.ndarray, rule: str) -> np.ndarray:
 def variant_scores(pipeline, texts: list[str]) -> dict[str, np.ndarray]:
     """Per variant, each post's best score per label, from one set of predictions."""
     classes = list(pipeline.classes_)
-    sentences, owners, counts = [], [], []
+    sentences, owners, counts, wordy = [], [], [], {3: [], 4: []}
     for index, text in enumerate(texts):
         parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
         sentences += parts
         owners += [index] * len(parts)
         counts.append(len(parts))
+        for least in wordy:
+            wordy[least].append(max(1, sum(len(part.split()) >= least for part in parts)))
     counts, owners = np.array(counts), np.array(owners)
+    wordy = {least: np.array(found) for least, found in wordy.items()}
     single = pipeline.predict_proba(sentences)
     calm = single[:, classes.index(HARMLESS)]
     pairs, pair_owners, pair_taboo, triples, triple_owners, start = [], [], [], [], [], 0
@@ -102,9 +109,10 @@ def variant_scores(pipeline, texts: list[str]) -> dict[str, np.ndarray]:
     results = {}
     for name, options in WINDOW_VARIANTS.items():
         rule = options.get("length", "linear")
+        counted = wordy[options["min_words"]] if "min_words" in options else counts
 
         def barred(scores, window_owners):
-            factor = length_factor(counts[window_owners], rule)[:, None]
+            factor = length_factor(counted[window_owners], rule)[:, None]
             return scores / (scores + factor * (1.0 - scores))
 
         kept = pair_taboo >= options.get("pair_floor", PAIR_FLOOR)
