@@ -36,9 +36,8 @@ sys.path.insert(0, str(ROOT / "server"))
 from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import chars_words_calibrated_svm  # noqa: E402
 from postguard.policy import HARMLESS, load_policy  # noqa: E402
-from postguard.text import normalise, split_sentences  # noqa: E402
 from postguard.training import (  # noqa: E402
-    FOLDS, MIN_SENTENCE_WORDS, SEED, choose_thresholds, decide, fit, pipeline_for, post_scores,
+    FOLDS, SEED, choose_thresholds, decide, fit, most_typical_sentence, post_scores,
 )
 
 
@@ -48,39 +47,22 @@ def design(**changes):
     return lambda: chars_words_calibrated_svm().set_params(**changes)
 
 
-def fit_taking(taboo: str):
-    """`training.fit` with round two taking more from each taboo post of several sentences:
-    "pair" adds its most typical pair of neighbouring sentences, "two" its second most typical
-    sentence."""
+def also_typical_pair(first, sentences: list[str], label: str) -> list[str]:
+    """The most typical sentence, and the most typical pair of neighbouring sentences."""
+    pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+    typical = first.predict_proba(pairs)[:, list(first.classes_).index(label)]
+    return most_typical_sentence(first, sentences, label) + [pairs[int(np.argmax(typical))]]
 
-    def fit_variant(texts, labels, design=chars_words_calibrated_svm):
-        first = pipeline_for(design, labels).fit([normalise(text) for text in texts], labels)
-        classes = list(first.classes_)
-        inputs, targets = [], []
-        for text, label in zip(texts, labels):
-            inputs.append(normalise(text))
-            targets.append(label)
-            sentences = [normalise(s.text) for s in split_sentences(text)]
-            if len(sentences) < 2:
-                continue
-            if label == HARMLESS:
-                kept = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
-                inputs.extend(kept)
-                targets.extend([HARMLESS] * len(kept))
-                continue
-            typical = first.predict_proba(sentences)[:, classes.index(label)]
-            ranked = np.argsort(-typical)
-            taken = [sentences[ranked[0]]]
-            if taboo == "two":
-                taken.append(sentences[ranked[1]])
-            elif taboo == "pair":
-                pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
-                taken.append(pairs[int(np.argmax(first.predict_proba(pairs)[:, classes.index(label)]))])
-            inputs.extend(taken)
-            targets.extend([label] * len(taken))
-        return pipeline_for(design, np.array(targets)).fit(inputs, np.array(targets))
 
-    return fit_variant
+def two_most_typical(first, sentences: list[str], label: str) -> list[str]:
+    """The two sentences round one finds most typical of the post's topic."""
+    typical = first.predict_proba(sentences)[:, list(first.classes_).index(label)]
+    return [sentences[i] for i in np.argsort(-typical)[:2]]
+
+
+def fit_taking(pick):
+    """`training.fit` with round two taking `pick` from each taboo post of several sentences."""
+    return lambda texts, labels, design: fit(texts, labels, design, pick_from_taboo=pick)
 
 
 SHIPPED = "shipped (C 0.5, words 1–2, chars 2–5, one taboo sentence)"
@@ -91,8 +73,8 @@ VARIANTS = {
     "words 1–3": (fit, design(features__words__ngram_range=(1, 3))),
     "chars 1–5": (fit, design(features__chars__ngram_range=(1, 5))),
     "chars 2–6": (fit, design(features__chars__ngram_range=(2, 6))),
-    "taboo sentence + pair": (fit_taking("pair"), chars_words_calibrated_svm),
-    "two taboo sentences": (fit_taking("two"), chars_words_calibrated_svm),
+    "taboo sentence + pair": (fit_taking(also_typical_pair), chars_words_calibrated_svm),
+    "two taboo sentences": (fit_taking(two_most_typical), chars_words_calibrated_svm),
 }
 
 

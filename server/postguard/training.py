@@ -97,16 +97,23 @@ def train(
     return TrainingResult(classifier=classifier, quality=quality, decided=decided)
 
 
-def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
+def most_typical_sentence(first, sentences: list[str], label: str) -> list[str]:
+    """Round two's pick from a taboo post of several sentences: the one sentence round one finds
+    most typical of the post's topic."""
+    typical = first.predict_proba(sentences)[:, list(first.classes_).index(label)]
+    return [sentences[int(np.argmax(typical))]]
+
+
+def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN, pick_from_taboo=most_typical_sentence):
     """Fit the pipeline in two rounds so that it learns sentences, which is what the check scores.
 
     Round one learns from whole posts. Round two adds every sentence of the harmless posts as
-    harmless, and from each taboo post of several sentences the one sentence round one finds
-    most typical of its topic: the chatty rest of a taboo post ("Thanks, team!") then no longer
-    teaches the model that thanks are taboo.
+    harmless, and from each taboo post of several sentences what `pick_from_taboo` takes: the
+    one sentence round one finds most typical of its topic. The chatty rest of a taboo post
+    ("Thanks, team!") then no longer teaches the model that thanks are taboo
+    (`bench/screen_training.py` screens other picks).
     """
     first = pipeline_for(design, labels).fit([normalise(text) for text in texts], labels)
-    classes = list(first.classes_)
     inputs, targets = [], []
     for text, label in zip(texts, labels):
         inputs.append(normalise(text))
@@ -116,12 +123,10 @@ def fit(texts: list[str], labels: np.ndarray, design=DEFAULT_DESIGN):
             continue
         if label == HARMLESS:
             kept = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
-            inputs.extend(kept)
-            targets.extend([HARMLESS] * len(kept))
         else:
-            typical = first.predict_proba(sentences)[:, classes.index(label)]
-            inputs.append(sentences[int(np.argmax(typical))])
-            targets.append(label)
+            kept = pick_from_taboo(first, sentences, label)
+        inputs.extend(kept)
+        targets.extend([label] * len(kept))
     return pipeline_for(design, np.array(targets)).fit(inputs, np.array(targets))
 
 
