@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,48 @@ def joint_thresholds(scores, classes, labels, topic_ids, budget: float) -> dict[
     return {topic: min(threshold, float(THRESHOLD_GRID[-1])) for topic, threshold in chosen.items()}
 
 
+@dataclass(frozen=True)
+class HeldOutFifth:
+    """The training material split as every screen splits it: a stratified fifth held out, the
+    rest for cross-validation and fitting; `held_company` marks the company's own examples."""
+
+    train_texts: list[str]
+    train_labels: np.ndarray
+    held_texts: list[str]
+    held_labels: np.ndarray
+    held_company: np.ndarray
+    classes: list[str]
+
+    def header(self, target: float, seed: int, extra: str = "") -> str:
+        """What was held out, and the head of the results table (`extra`: more columns)."""
+        taboo, company = self.held_labels != HARMLESS, self.held_company
+        return (f"Held out: {taboo.sum()} taboo posts ({(taboo & company).sum()} the company's), "
+                f"{(~taboo).sum()} harmless ({(~taboo & company).sum()} the company's); target {target:.2%} "
+                f"per topic, seed {seed}.\n\n"
+                f"| variant | thresholds | taboo found | false alarms | company taboo found | company false alarms |{extra}\n"
+                f"|---|---|---|---|---|---|{'---|' * extra.count('|')}")
+
+    def row(self, name: str, thresholds: dict[str, float], hit: np.ndarray) -> str:
+        """One variant's row: its thresholds, and what it flags (`hit`, per held-out post)."""
+        taboo, company = self.held_labels != HARMLESS, self.held_company
+        shown = ", ".join(f"{topic} {threshold:.3f}" for topic, threshold in sorted(thresholds.items()))
+        return (f"| {name} | {shown} | {hit[taboo].sum()} ({hit[taboo].mean():.3f}) | {hit[~taboo].sum()} "
+                f"({hit[~taboo].mean():.4f}) | {hit[taboo & company].sum()} | {hit[~taboo & company].sum()} |")
+
+
+def held_out_fifth(policy, seed: int) -> HeldOutFifth:
+    """The company's examples and the base corpus, a stratified fifth held out (`seed`)."""
+    examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids) + load_base_corpus(policy.topic_ids)
+    texts = [e.text for e in examples]
+    labels = np.array([e.topic for e in examples])
+    company = np.array([e.source == "company" for e in examples])
+    train, held = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=seed).split(texts, labels))
+    return HeldOutFifth(
+        train_texts=[texts[i] for i in train], train_labels=labels[train], held_texts=[texts[i] for i in held],
+        held_labels=labels[held], held_company=company[held], classes=sorted(set(labels)),
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="which fifth is held out")
@@ -176,13 +219,8 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     policy = load_policy(args.policy)
-    examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids) + load_base_corpus(policy.topic_ids)
-    texts = [e.text for e in examples]
-    labels = np.array([e.topic for e in examples])
-    company = np.array([e.source == "company" for e in examples])
-    train, held = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=args.seed).split(texts, labels))
-    train_texts, train_labels = [texts[i] for i in train], labels[train]
-    classes = sorted(set(labels))
+    split = held_out_fifth(policy, args.seed)
+    train_texts, train_labels, held_texts, classes = split.train_texts, split.train_labels, split.held_texts, split.classes
 
     # Out-of-fold scores on the train part, as `training.cross_validated_scores` deals them.
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(train_texts, train_labels))
@@ -191,12 +229,11 @@ def main() -> int:
         pipeline = fit([train_texts[i] for i in fold_train], train_labels[fold_train])
         return list(pipeline.classes_), variant_scores(pipeline, [train_texts[i] for i in fold_test])
 
-    out_of_fold = {name: np.zeros((len(train), len(classes))) for name in WINDOW_VARIANTS}
+    out_of_fold = {name: np.zeros((len(train_texts), len(classes))) for name in WINDOW_VARIANTS}
     for (_, fold_test), (fold_classes, scores) in zip(folds, Parallel(n_jobs=-1)(delayed(one_fold)(*f) for f in folds)):
         for name in WINDOW_VARIANTS:
             out_of_fold[name][np.ix_(fold_test, [classes.index(c) for c in fold_classes])] = scores[name]
     final = fit(train_texts, train_labels)
-    held_texts = [texts[i] for i in held]
     held_scores = variant_scores(final, held_texts)
     # The first variant must be what the check does.
     assert np.allclose(held_scores[SHIPPED], post_scores(final, classes, held_texts))
@@ -209,18 +246,9 @@ def main() -> int:
     joint = joint_thresholds(out_of_fold[SHIPPED], classes, train_labels, topic_ids, budget)
     choices["joint budget"] = (SHIPPED, joint)
 
-    held_labels, held_company = labels[held], company[held]
-    taboo = held_labels != HARMLESS
-    print(f"Held out: {taboo.sum()} taboo posts ({(taboo & held_company).sum()} the company's), "
-          f"{(~taboo).sum()} harmless ({(~taboo & held_company).sum()} the company's); target {args.target:.2%} "
-          f"per topic, seed {args.seed}.\n")
-    print("| variant | thresholds | taboo found | false alarms | company taboo found | company false alarms |")
-    print("|---|---|---|---|---|---|")
+    print(split.header(args.target, args.seed))
     for name, (windows, thresholds) in choices.items():
-        hit = flagged(held_scores[windows], classes, thresholds)
-        shown = ", ".join(f"{topic} {threshold:.3f}" for topic, threshold in sorted(thresholds.items()))
-        print(f"| {name} | {shown} | {hit[taboo].sum()} ({hit[taboo].mean():.3f}) | {hit[~taboo].sum()} "
-              f"({hit[~taboo].mean():.4f}) | {hit[taboo & held_company].sum()} | {hit[~taboo & held_company].sum()} |")
+        print(split.row(name, thresholds, flagged(held_scores[windows], classes, thresholds)))
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0
 

@@ -28,17 +28,18 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from postguard.examples import load_base_corpus, load_examples  # noqa: E402
 from postguard.features import chars_words_calibrated_svm  # noqa: E402
 from postguard.policy import HARMLESS, load_policy  # noqa: E402
 from postguard.training import (  # noqa: E402
     FOLDS, SEED, choose_thresholds, decide, fit, most_typical_sentence, post_scores,
 )
+# The held-out fifth and its table, as the post-scoring screen has them (this folder is on the path).
+from screen_post_scoring import held_out_fifth  # noqa: E402
 
 
 def design(**changes):
@@ -86,22 +87,11 @@ def main() -> int:
     parser.add_argument("--policy", type=Path, default=ROOT / "model" / "policy.toml")
     args = parser.parse_args()
     policy = load_policy(args.policy)
-    examples = load_examples(ROOT / "model" / "examples.csv", policy.topic_ids) + load_base_corpus(policy.topic_ids)
-    texts = [e.text for e in examples]
-    labels = np.array([e.topic for e in examples])
-    company = np.array([e.source == "company" for e in examples])
-    train, held = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=args.seed).split(texts, labels))
-    train_texts, train_labels = [texts[i] for i in train], labels[train]
-    held_texts, held_labels, held_company = [texts[i] for i in held], labels[held], company[held]
-    classes = sorted(set(labels))
+    split = held_out_fifth(policy, args.seed)
+    train_texts, train_labels, classes = split.train_texts, split.train_labels, split.classes
     topic_ids = tuple(policy.topic_ids)
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(train_texts, train_labels))
-    taboo = held_labels != HARMLESS
-    print(f"Held out: {taboo.sum()} taboo posts ({(taboo & held_company).sum()} the company's), "
-          f"{(~taboo).sum()} harmless ({(~taboo & held_company).sum()} the company's); target {args.target:.2%} "
-          f"per topic, seed {args.seed}.\n")
-    print("| variant | thresholds | taboo found | false alarms | company taboo found | company false alarms | final fit s |")
-    print("|---|---|---|---|---|---|---|")
+    print(split.header(args.target, args.seed, extra=" final fit s |"))
     for name in args.only or VARIANTS:
         fitter, variant_design = VARIANTS[name]
 
@@ -110,7 +100,7 @@ def main() -> int:
             return list(pipeline.classes_), post_scores(pipeline, list(pipeline.classes_),
                                                         [train_texts[i] for i in score_index])
 
-        out_of_fold = np.zeros((len(train), len(classes)))
+        out_of_fold = np.zeros((len(train_texts), len(classes)))
         for (_, fold_test), (fold_classes, scores) in zip(
             folds, Parallel(n_jobs=-1)(delayed(scored)(*fold) for fold in folds)
         ):
@@ -119,11 +109,8 @@ def main() -> int:
         started = time.perf_counter()
         final = fitter(train_texts, train_labels, variant_design)
         seconds = time.perf_counter() - started
-        hit = decide(post_scores(final, classes, held_texts), classes, thresholds) != HARMLESS
-        shown = ", ".join(f"{topic} {threshold:.3f}" for topic, threshold in sorted(thresholds.items()))
-        print(f"| {name} | {shown} | {hit[taboo].sum()} ({hit[taboo].mean():.3f}) | {hit[~taboo].sum()} "
-              f"({hit[~taboo].mean():.4f}) | {hit[taboo & held_company].sum()} | {hit[~taboo & held_company].sum()} "
-              f"| {seconds:.0f} |", flush=True)
+        hit = decide(post_scores(final, classes, split.held_texts), classes, thresholds) != HARMLESS
+        print(f"{split.row(name, thresholds, hit)} {seconds:.0f} |", flush=True)
     return 0
 
 
