@@ -223,3 +223,20 @@ def test_posts_are_scored_for_thresholds_as_the_check_sees_them(monkeypatch):
         for t in [risky, *calm]
     ))
     assert long[column] < short[column]
+
+
+def test_the_same_material_trains_the_same_model():
+    """Training is repeatable to the last digit: liblinear's shuffle does not take its seed from
+    NumPy's global random state, which differs from process to process."""
+    from postguard.training import fit
+
+    texts = [f"Harmless post number {n} about our summer party and the {n % 7} cakes we had" for n in range(30)]
+    texts += [f"Die Tarifverhandlungen stocken, Angebot {n} %, die Gewerkschaft droht in Werk {n % 3}" for n in range(15)]
+    labels = np.array(["ok"] * 30 + ["strategy"] * 15)
+    probes = ["Die Gewerkschaft droht mit Streik", "Summer party with cakes"]
+
+    def trained_after(global_seed):
+        np.random.seed(global_seed)
+        return fit(texts, labels).predict_proba(probes)
+
+    assert np.array_equal(trained_after(1), trained_after(2))
