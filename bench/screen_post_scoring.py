@@ -60,6 +60,8 @@ WINDOW_VARIANTS = {
     "length counts sentences of 4+ words": dict(min_words=4),
 }
 SHIPPED = "sentences + pairs (shipped)"
+# The word counts from which a sentence counts for the bar, as the variants above ask for them.
+MIN_WORDS = sorted({options["min_words"] for options in WINDOW_VARIANTS.values() if "min_words" in options})
 
 
 def length_factor(counts: np.ndarray, rule: str) -> np.ndarray:
@@ -72,7 +74,7 @@ def length_factor(counts: np.ndarray, rule: str) -> np.ndarray:
 def variant_scores(pipeline, texts: list[str]) -> dict[str, np.ndarray]:
     """Per variant, each post's best score per label, from one set of predictions."""
     classes = list(pipeline.classes_)
-    sentences, owners, counts, wordy = [], [], [], {3: [], 4: []}
+    sentences, owners, counts, wordy = [], [], [], {least: [] for least in MIN_WORDS}
     for index, text in enumerate(texts):
         parts = [normalise(s.text) for s in split_sentences(text)] or [normalise(text)]
         sentences += parts
